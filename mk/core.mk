@@ -1,0 +1,20 @@
+# The supervision core: master, workers, spawning, messages, logging.
+sbin_PROGRAMS += bluepilld
+bluepilld_SOURCES = src/bluepilld.c
+bluepilld_LDADD = $(BP_LIBS)
+
+libbp_a_SOURCES += src/log.c src/msg.c
+noinst_HEADERS += include/bluepill.h include/conf.h include/log.h \
+	include/msg.h include/ctl_proto.h
+
+EXTRA_DIST += mk/core.mk mk/conf.mk mk/fsm.mk mk/ctl.mk mk/check.mk \
+	mk/e2e.mk mk/doc.mk
+libbp_a_SOURCES += src/proc_fsm.c
+noinst_HEADERS += include/proc_fsm.h
+libbp_a_SOURCES += src/spawn.c
+noinst_HEADERS += include/spawn.h
+libbp_a_SOURCES += src/priv.c
+noinst_HEADERS += include/priv.h
+libbp_a_SOURCES += src/master.c src/worker.c src/proc.c src/control.c
+noinst_HEADERS += include/master.h include/worker.h include/proc.h \
+	include/control.h
