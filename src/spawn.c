@@ -1,0 +1,453 @@
+/*
+ * spawn: the fork ritual.  Block every signal around fork; in the child
+ * reset every disposition and the mask, start a new session, take the
+ * identity (groups, gid, uid), then, as the user, chdir, write the pid file
+ * and open stdio without following symlinks; close every other descriptor
+ * and exec with an environment built from scratch.  A failing step reports
+ * its errno through a close-on-exec pipe and the child exits 127.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bluepill.h"
+#include "log.h"
+#include "msg.h"
+#include "spawn.h"
+
+/* Returns the command a job kind runs, or NULL if it has none. */
+const struct cmd_conf *
+spawn_cmd(const struct app *app, uint32_t proc, enum job_kind kind, int32_t arg)
+{
+	const struct proc_exec *x;
+	const struct cmd_conf *c = NULL;
+
+	if (proc >= app->conf.nprocs)
+		return NULL;
+	x = &app->execs[proc];
+	switch (kind) {
+	case JOB_START:
+		c = &x->start;
+		break;
+	case JOB_STOP:
+		c = &x->stop;
+		break;
+	case JOB_RESTART:
+		c = &x->restart;
+		break;
+	case JOB_PRE_START:
+		c = &x->pre_start;
+		break;
+	case JOB_CHILD_STOP:
+		c = &x->child_stop;
+		break;
+	case JOB_CHILD_RESTART:
+		c = &x->child_restart;
+		break;
+	case JOB_CHECK:
+		if (arg < 0 || (uint32_t)arg >= app->conf.nchecks ||
+		    app->checks[arg].proc != proc ||
+		    app->checks[arg].type != CHECK_EXEC)
+			return NULL;
+		c = &app->check_cmds[arg];
+		break;
+	default:
+		return NULL;
+	}
+	return c->argc > 0 ? c : NULL;
+}
+
+/* Tells whether a shell command is one simple command (safe to exec). */
+int
+spawn_is_simple(const char *cmd)
+{
+	static const char *const words[] = { "if", "then", "else", "elif", "fi",
+		"case", "esac", "for", "while", "until", "do", "done", "exec",
+		"{", "}", "!", "[[", NULL };
+	const char *p = cmd;
+	size_t n;
+	int i;
+
+	if (strpbrk(cmd, ";&|()`\n") != NULL)
+		return 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	n = strcspn(p, " \t");
+	if (n == 0)
+		return 0;
+	/* "VAR=x prog" would make "exec VAR=x" a failed exec */
+	if (memchr(p, '=', n) != NULL)
+		return 0;
+	for (i = 0; words[i] != NULL; i++)
+		if (strlen(words[i]) == n && strncmp(p, words[i], n) == 0)
+			return 0;
+	return 1;
+}
+
+/* Returns s with every {{PID}} replaced by pid, malloc'd. */
+static char *
+spawn_subst_pid(const char *s, pid_t pid)
+{
+	char num[24], *out, *o;
+	const char *p;
+	size_t count = 0, n;
+
+	snprintf(num, sizeof(num), "%ld", (long)pid);
+	for (p = s; (p = strstr(p, "{{PID}}")) != NULL; p += 7)
+		count++;
+	n = strlen(s) + count * strlen(num) + 1;
+	if ((out = malloc(n)) == NULL)
+		return NULL;
+	for (o = out, p = s; *p != '\0';) {
+		if (strncmp(p, "{{PID}}", 7) == 0) {
+			o = stpcpy(o, num);
+			p += 7;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Frees a vector from spawn_build_argv or spawn_build_env. */
+void
+spawn_free_argv(char **argv)
+{
+	char **a;
+
+	if (argv == NULL)
+		return;
+	for (a = argv; *a != NULL; a++)
+		free(*a);
+	free(argv);
+}
+
+/* Builds argv for a command; see spawn.h. */
+char **
+spawn_build_argv(const struct app *app, const struct cmd_conf *cmd,
+    pid_t target)
+{
+	char **argv;
+	uint32_t off = cmd->argv;
+	uint16_t i;
+
+	if (cmd->argc == 0)
+		return NULL;
+	if (cmd->shell) {
+		const char *s = strtab_get(&app->mstr, off);
+		char *line, *full;
+
+		if ((argv = calloc(4, sizeof(char *))) == NULL)
+			return NULL;
+		if ((line = spawn_subst_pid(s, target)) == NULL)
+			goto fail;
+		if (spawn_is_simple(line)) {
+			if (asprintf(&full, "exec %s", line) == -1) {
+				free(line);
+				goto fail;
+			}
+			free(line);
+			line = full;
+		}
+		argv[0] = strdup("/bin/sh");
+		argv[1] = strdup("-c");
+		argv[2] = line;
+		if (argv[0] == NULL || argv[1] == NULL)
+			goto fail;
+		return argv;
+	}
+	if ((argv = calloc((size_t)cmd->argc + 1, sizeof(char *))) == NULL)
+		return NULL;
+	for (i = 0; i < cmd->argc; i++) {
+		const char *s = strtab_get(&app->mstr, off);
+
+		if ((argv[i] = spawn_subst_pid(s, target)) == NULL)
+			goto fail;
+		off += (uint32_t)strlen(s) + 1;
+	}
+	return argv;
+fail:
+	spawn_free_argv(argv);
+	return NULL;
+}
+
+/* Appends "name=value" to env unless a variable of that name is set. */
+static int
+spawn_env_add(char **env, size_t *n, size_t max, const char *name,
+    const char *value)
+{
+	size_t i, l = strlen(name);
+
+	for (i = 0; i < *n; i++)
+		if (strncmp(env[i], name, l) == 0 && env[i][l] == '=')
+			return 0;
+	if (*n >= max)
+		return -1;
+	if (asprintf(&env[*n], "%s=%s", name, value) == -1)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* Builds the clean environment of SPEC §7 for process proc. */
+char **
+spawn_build_env(const struct app *app, uint32_t proc)
+{
+	const struct proc_exec *x = &app->execs[proc];
+	size_t n = 0, max = (size_t)x->nenv + 7;
+	uint32_t off = x->env;
+	char **env;
+	uint16_t i;
+	const char *wd = strtab_get(&app->mstr, x->working_dir);
+
+	if ((env = calloc(max + 1, sizeof(char *))) == NULL)
+		return NULL;
+	/* Configured variables win over the defaults below. */
+	for (i = 0; i < x->nenv; i++) {
+		const char *s = strtab_get(&app->mstr, off);
+
+		if ((env[n++] = strdup(s)) == NULL)
+			goto fail;
+		off += (uint32_t)strlen(s) + 1;
+	}
+	if (spawn_env_add(env, &n, max, "PATH", BP_DEFAULT_PATH) == -1 ||
+	    spawn_env_add(env, &n, max, "HOME",
+	        *strtab_get(&app->mstr, x->home) ?
+	            strtab_get(&app->mstr, x->home) :
+	            "/") == -1 ||
+	    spawn_env_add(env, &n, max, "USER",
+	        strtab_get(&app->mstr, x->user_name)) == -1 ||
+	    spawn_env_add(env, &n, max, "LOGNAME",
+	        strtab_get(&app->mstr, x->user_name)) == -1 ||
+	    spawn_env_add(env, &n, max, "SHELL",
+	        *strtab_get(&app->mstr, x->shell) ?
+	            strtab_get(&app->mstr, x->shell) :
+	            "/bin/sh") == -1 ||
+	    spawn_env_add(env, &n, max, "PWD", *wd ? wd : "/") == -1)
+		goto fail;
+	return env;
+fail:
+	spawn_free_argv(env);
+	return NULL;
+}
+
+/* Reports a failed step to the parent and ends the child. */
+static void __attribute__((noreturn)) spawn_child_fail(int errfd, int step)
+{
+	int msg[2];
+
+	msg[0] = errno;
+	msg[1] = step;
+	if (write(errfd, msg, sizeof(msg)) < 0)
+		(void)0;
+	_exit(127);
+}
+
+/*
+ * Writes the child's own pid into path.  Called as root only when the
+ * directory is root's alone; otherwise after the switch to the user, so a
+ * directory others can write never sees a write by root.
+ */
+static int
+spawn_write_pidfile(const char *path, int as_root)
+{
+	char dir[BP_PATH_MAX], buf[32];
+	const char *base;
+	struct stat st;
+	int dfd, fd, n;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	base = strrchr(path, '/');
+	if (base == NULL)
+		return -1;
+	base++;
+	dir[base - path] = '\0';
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(dfd, &st) == -1) {
+		close(dfd);
+		return -1;
+	}
+	if (as_root && (st.st_uid != 0 || (st.st_mode & 022))) {
+		close(dfd);
+		return 1; /* not safe for root: retry as the user */
+	}
+	fd = openat(dfd, base,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	close(dfd);
+	if (fd == -1)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Opens one stdio file as the user, appending, never through a symlink. */
+static int
+spawn_open_stdio(const char *path, int input)
+{
+	int flags = O_NOFOLLOW | O_CLOEXEC;
+
+	if (*path == '\0')
+		path = "/dev/null";
+	if (strcmp(path, "/dev/null") == 0)
+		flags &= ~O_NOFOLLOW;
+	if (input)
+		flags |= O_RDONLY;
+	else
+		flags |= O_WRONLY | O_APPEND | O_CREAT;
+	return open(path, flags, 0640);
+}
+
+enum spawn_step {
+	STEP_SIGNALS = 1,
+	STEP_SETSID,
+	STEP_GROUPS,
+	STEP_GID,
+	STEP_UID,
+	STEP_CHDIR,
+	STEP_PIDFILE,
+	STEP_STDIO,
+	STEP_EXEC,
+};
+
+/* The child's side of the ritual; never returns. */
+static void __attribute__((noreturn))
+spawn_child(const struct app *app, uint32_t proc, enum job_kind kind,
+    char **argv, char **env, int errfd, int privileged)
+{
+	const struct proc_exec *x = &app->execs[proc];
+	const struct proc_conf *pc = &app->procs[proc];
+	const char *pidfile = strtab_get(&app->wstr, pc->pid_file);
+	const char *wd = strtab_get(&app->mstr, x->working_dir);
+	const char *in = strtab_get(&app->mstr, x->stdin_path);
+	const char *out = strtab_get(&app->mstr, x->stdout_path);
+	const char *err = strtab_get(&app->mstr, x->stderr_path);
+	int write_pid = (kind == JOB_START && pc->daemonize && *pidfile);
+	struct sigaction sa;
+	sigset_t none;
+	int sig, fds[3], i, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		spawn_child_fail(errfd, STEP_SIGNALS);
+	if (setsid() == -1)
+		spawn_child_fail(errfd, STEP_SETSID);
+	umask(022);
+	if (write_pid && privileged && x->uid != 0) {
+		r = spawn_write_pidfile(pidfile, 1);
+		if (r == -1)
+			spawn_child_fail(errfd, STEP_PIDFILE);
+		if (r == 0)
+			write_pid = 0;
+	}
+	if (privileged) {
+		gid_t groups[BP_MAX_GROUPS];
+
+		for (i = 0; i < x->ngroups && i < BP_MAX_GROUPS; i++)
+			groups[i] = (gid_t)x->groups[i];
+		if (setgroups(x->ngroups, groups) == -1)
+			spawn_child_fail(errfd, STEP_GROUPS);
+		if (setresgid(x->gid, x->gid, x->gid) == -1)
+			spawn_child_fail(errfd, STEP_GID);
+		if (setresuid(x->uid, x->uid, x->uid) == -1)
+			spawn_child_fail(errfd, STEP_UID);
+	}
+	if (chdir(*wd ? wd : "/") == -1)
+		spawn_child_fail(errfd, STEP_CHDIR);
+	if (write_pid && spawn_write_pidfile(pidfile, 0) != 0)
+		spawn_child_fail(errfd, STEP_PIDFILE);
+	fds[0] = spawn_open_stdio(in, 1);
+	fds[1] = spawn_open_stdio(out, 0);
+	if (strcmp(err, out) == 0 && fds[1] >= 0)
+		fds[2] = dup(fds[1]);
+	else
+		fds[2] = spawn_open_stdio(err, 0);
+	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0)
+		spawn_child_fail(errfd, STEP_STDIO);
+	/* Move the fds above 2 first so dup2 never clobbers one of them. */
+	for (i = 0; i < 3; i++) {
+		if (fds[i] < 3) {
+			int nfd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+
+			if (nfd == -1)
+				spawn_child_fail(errfd, STEP_STDIO);
+			fds[i] = nfd;
+		}
+	}
+	for (i = 0; i < 3; i++)
+		if (dup2(fds[i], i) == -1)
+			spawn_child_fail(errfd, STEP_STDIO);
+			/* Everything else closes at exec; errfd must live until then. */
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+#endif
+	{
+		long fd, maxfd = sysconf(_SC_OPEN_MAX);
+
+		for (fd = 3; fd < maxfd; fd++)
+			if (fd != errfd)
+				(void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	}
+	execvpe(argv[0], argv, env);
+	spawn_child_fail(errfd, STEP_EXEC);
+}
+
+/* Forks and execs a job of process proc; see spawn.h. */
+pid_t
+spawn_job(const struct app *app, uint32_t proc, enum job_kind kind, int32_t arg,
+    pid_t target, int privileged, int *errfd)
+{
+	const struct cmd_conf *cmd;
+	char **argv, **env;
+	sigset_t all, old;
+	int p[2];
+	pid_t pid;
+
+	*errfd = -1;
+	if ((cmd = spawn_cmd(app, proc, kind, arg)) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	argv = spawn_build_argv(app, cmd, target);
+	env = spawn_build_env(app, proc);
+	if (argv == NULL || env == NULL || pipe2(p, O_CLOEXEC) == -1) {
+		spawn_free_argv(argv);
+		spawn_free_argv(env);
+		return -1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		spawn_child(app, proc, kind, argv, env, p[1], privileged);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	spawn_free_argv(argv);
+	spawn_free_argv(env);
+	if (pid == -1) {
+		close(p[0]);
+		return -1;
+	}
+	*errfd = p[0];
+	return pid;
+}
