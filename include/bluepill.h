@@ -15,17 +15,17 @@
 
 #define BP_CONFDIR_DEFAULT "/etc/bluepill.d"
 #define BP_RUNDIR_DEFAULT "/run/bluepill"
-#define BP_NAME_MAX 64	       /* app, group, process names, with NUL */
-#define BP_PATH_MAX 1024       /* any path we store, with NUL */
-#define BP_RUNDIR_MAX 200      /* the run directory path, with NUL */
-#define BP_MAX_PROCS 1024      /* processes per application */
-#define BP_MAX_CHECKS 4096     /* checks per application, all processes */
-#define BP_MAX_PROC_CHECKS 16  /* checks per process (and per children) */
-#define BP_MAX_SIGSTEPS 8      /* signals in a stop_signals list */
-#define BP_MAX_GROUPS 32       /* supplementary groups of one process */
-#define BP_MAX_CTL_GROUPS 16   /* ctl_groups of one application */
-#define BP_MAX_FIRES 4	       /* actions one check may fire */
-#define BP_MAX_TIMES 64	       /* M of times = [N, M] */
+#define BP_NAME_MAX 64          /* app, group, process names, with NUL */
+#define BP_PATH_MAX 1024        /* any path we store, with NUL */
+#define BP_RUNDIR_MAX 200       /* the run directory path, with NUL */
+#define BP_MAX_PROCS 1024       /* processes per application */
+#define BP_MAX_CHECKS 4096      /* checks per application, all processes */
+#define BP_MAX_PROC_CHECKS 16   /* checks per process (and per children) */
+#define BP_MAX_SIGSTEPS 8       /* signals in a stop_signals list */
+#define BP_MAX_GROUPS 32        /* supplementary groups of one process */
+#define BP_MAX_CTL_GROUPS 16    /* ctl_groups of one application */
+#define BP_MAX_FIRES 4          /* actions one check may fire */
+#define BP_MAX_TIMES 64         /* M of times = [N, M] */
 #define BP_STRTAB_MAX (1 << 20) /* bytes of one string table */
 
 /* Worker uids reserved per application, as systemd's DynamicUser range. */
@@ -33,7 +33,8 @@
 #define BP_DYN_UID_MAX 65519
 
 #define BP_DEFAULT_GRACE_MS 3000
-#define BP_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define BP_DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* What a failing check asks for; a check may fire several, in order. */
 enum bp_action {
@@ -50,7 +51,7 @@ enum check_type {
 	CHECK_CPU_USAGE,    /* below: hundredths of a percent */
 	CHECK_RUNNING_TIME, /* below: milliseconds */
 	CHECK_FILE_TIME,    /* below: milliseconds; filename */
-	CHECK_HTTP,	    /* url, kind, pattern, timeout_ms */
+	CHECK_HTTP,         /* url, kind, pattern, timeout_ms */
 	CHECK_ZOMBIE_PROCESS,
 	CHECK_EXEC, /* timeout_ms; the command is master-only */
 	CHECK_ALWAYS_TRUE,
@@ -59,24 +60,24 @@ enum check_type {
 
 /* One condition or trigger of a process (or of its children). */
 struct check_conf {
-	uint8_t type;		  /* enum check_type */
+	uint8_t type;             /* enum check_type */
 	uint8_t include_children; /* mem_usage, cpu_usage */
-	uint8_t times_n;	  /* fail when N ... */
-	uint8_t times_m;	  /* ... of the last M samples fail */
+	uint8_t times_n;          /* fail when N ... */
+	uint8_t times_m;          /* ... of the last M samples fail */
 	uint8_t nfires;
 	uint8_t fires[BP_MAX_FIRES]; /* enum bp_action */
-	uint8_t for_children;	     /* 1: a monitor_children check */
-	uint16_t proc;		     /* index of the owning process */
-	int16_t http_kind;	     /* status code, 0 = any 2xx/3xx */
+	uint8_t for_children;        /* 1: a monitor_children check */
+	uint16_t proc;               /* index of the owning process */
+	int16_t http_kind;           /* status code, 0 = any 2xx/3xx */
 	uint32_t every_ms;
-	uint32_t timeout_ms; /* http, exec */
-	uint32_t within_ms;  /* flapping */
+	uint32_t timeout_ms;  /* http, exec */
+	uint32_t within_ms;   /* flapping */
 	uint32_t retry_in_ms; /* flapping; 0 = never */
 	uint64_t below;
-	uint32_t url;	   /* strtab offset (http) */
+	uint32_t url;      /* strtab offset (http) */
 	uint32_t pattern;  /* strtab offset (http regex) */
 	uint32_t filename; /* strtab offset (file_time) */
-	uint32_t line;	   /* source line, for messages */
+	uint32_t line;     /* source line, for messages */
 };
 
 /* One step of a stop_signals escalation: send signo, wait delay_ms. */
@@ -89,8 +90,8 @@ struct sigstep {
 struct proc_conf {
 	char name[BP_NAME_MAX];
 	char group[BP_NAME_MAX]; /* "" = ungrouped */
-	uint32_t pid_file;	 /* strtab offset, always set after load */
-	uint32_t line;		 /* source line of the process entry */
+	uint32_t pid_file;       /* strtab offset, always set after load */
+	uint32_t line;           /* source line of the process entry */
 	uint32_t start_grace_ms;
 	uint32_t stop_grace_ms;
 	uint32_t restart_grace_ms;
@@ -166,14 +167,15 @@ struct strtab {
 /* One application as the master holds it after loading its drop-in. */
 struct app {
 	struct app_conf conf;
-	struct proc_conf *procs;    /* conf.nprocs */
-	struct proc_exec *execs;    /* conf.nprocs, master only */
-	struct check_conf *checks;  /* conf.nchecks */
-	struct cmd_conf *check_cmds; /* conf.nchecks, exec checks, master only */
-	struct strtab wstr;	     /* strings a worker may see */
-	struct strtab mstr;	     /* master-only strings */
-	char file[BP_PATH_MAX];	     /* the drop-in it came from */
-	char log_file[BP_PATH_MAX];  /* "" = syslog */
+	struct proc_conf *procs;   /* conf.nprocs */
+	struct proc_exec *execs;   /* conf.nprocs, master only */
+	struct check_conf *checks; /* conf.nchecks */
+	struct cmd_conf
+	    *check_cmds;            /* conf.nchecks, exec checks, master only */
+	struct strtab wstr;         /* strings a worker may see */
+	struct strtab mstr;         /* master-only strings */
+	char file[BP_PATH_MAX];     /* the drop-in it came from */
+	char log_file[BP_PATH_MAX]; /* "" = syslog */
 };
 
 /* Returns the string at off, or "" when off is out of range. */

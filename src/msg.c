@@ -108,8 +108,10 @@ msg_close_fds(struct msghdr *mh)
 	struct cmsghdr *cm;
 
 	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			size_t i, nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS) {
+			size_t i,
+			    nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
 			for (i = 0; i < nfd; i++) {
 				int fd;
@@ -186,8 +188,7 @@ msg_recv(int sock, struct msg_hdr *hdr, void *buf, int *fdp)
 		else
 			want = hdr->len;
 	}
-	if (want != (ssize_t)hdr->len ||
-	    (hdr->type == MSG_LOG_FD && fd < 0)) {
+	if (want != (ssize_t)hdr->len || (hdr->type == MSG_LOG_FD && fd < 0)) {
 		if (fd >= 0)
 			close(fd);
 		errno = EBADMSG;
