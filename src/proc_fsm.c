@@ -121,8 +121,9 @@ static const struct proc_fsm_cell proc_fsm_table[PROC_NSTATES][PROC_NEVENTS] = {
 		 */
 		[PEV_RUNNING]   = CR(P, A_CANCEL, R, A_STOP),
 		[PEV_EXITED]    = CR(R, A_FORGET, S, A_CANCEL | A_FORGET | A_START),
-		[PEV_FAILED]    = C(R, A_STOP),
-		[PEV_TIMEOUT]   = C(R, A_KILL),
+		/* the old pid already gone: nothing to stop, start now */
+		[PEV_FAILED]    = CA(R, A_STOP, S, A_CANCEL | A_START),
+		[PEV_TIMEOUT]   = CA(R, A_KILL, S, A_CANCEL | A_START),
 		[PEV_RETRY]     = C(R, A_NONE),
 		[PEV_FLAPPING]  = C(R, A_NONE),
 	},
