@@ -108,6 +108,7 @@ static char confdir[BP_PATH_MAX];
 static void master_worker_start(struct mapp *);
 static void master_worker_drop(struct mapp *, const char *);
 static void master_chan_read(evutil_socket_t, short, void *);
+static void master_log_errors(const char *, const char *);
 
 /* Returns CLOCK_MONOTONIC in milliseconds. */
 static uint64_t
@@ -944,6 +945,7 @@ master_worker_start(struct mapp *ma)
 		for (sig = 1; sig < NSIG; sig++)
 			if (sig != SIGKILL && sig != SIGSTOP)
 				(void)sigaction(sig, &sa, NULL);
+		spawn_reset_reserved_signals();
 		/* Lift every fd we pass above the targets before placing. */
 		moved[0] = fcntl(sp[1], F_DUPFD, 10);
 		moved[1] = fcntl(ma->ctl_fd, F_DUPFD, 10);
@@ -1284,7 +1286,7 @@ master_reload(int *code, char *text, size_t len)
 	*code = 0;
 	text[0] = '\0';
 	if (set.errors != NULL) {
-		log_warnx("reload: %s", set.errors);
+		master_log_errors(set.errors, "reload: ");
 		o += (size_t)snprintf(text + o, o < len ? len - o : 0, "%s",
 		    set.errors);
 		*code = 6;
@@ -1304,7 +1306,7 @@ master_reload(int *code, char *text, size_t len)
 			/* A broken drop-in keeps its previous version. */
 			failed++;
 			*code = 6;
-			log_warnx("reload: %s", cf->errors);
+			master_log_errors(cf->errors, "reload: ");
 			if (o < len)
 				o += (size_t)snprintf(text + o, len - o, "%s",
 				    cf->errors ? cf->errors : "");
@@ -1452,6 +1454,20 @@ master_daemonize(void)
 	}
 }
 
+/* Logs a loader's error text one line at a time. */
+static void
+master_log_errors(const char *text, const char *prefix)
+{
+	const char *p = text, *nl;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		log_warnx("%s%.*s", prefix,
+		    (int)(nl ? nl - p : (long)strlen(p)), p);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
 /* Runs the master until TERM/INT; returns the exit status. */
 int
 master_main(const char *cdir, const char *rdir, int fg, int verb)
@@ -1477,13 +1493,10 @@ master_main(const char *cdir, const char *rdir, int fg, int verb)
 	conf_opts_init(&opts, rundir);
 	memset(&set, 0, sizeof(set));
 	conf_load_dir(confdir, &opts, &set);
-	if (set.errors != NULL)
-		log_warnx("%s", set.errors);
+	master_log_errors(set.errors, "");
 	for (i = 0; i < set.nfiles; i++)
 		if (set.files[i].app == NULL)
-			log_warnx("refused: %s",
-			    set.files[i].errors ? set.files[i].errors :
-			                          set.files[i].path);
+			master_log_errors(set.files[i].errors, "refused: ");
 	if (!foreground)
 		master_daemonize();
 	master_pidfile_write(pidfd);

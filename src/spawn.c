@@ -311,6 +311,27 @@ spawn_open_stdio(const char *path, int input)
 	return open(path, flags, 0640);
 }
 
+/*
+ * glibc's sigaction refuses the two signals it reserves for threads (32
+ * and 33), so an ignored one (make leaves them ignored) would reach the
+ * process; the raw system call resets them too.
+ */
+void
+spawn_reset_reserved_signals(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} k;
+	int sig;
+
+	memset(&k, 0, sizeof(k));
+	for (sig = 32; sig < SIGRTMIN; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask));
+}
+
 enum spawn_step {
 	STEP_SIGNALS = 1,
 	STEP_SETSID,
@@ -345,6 +366,7 @@ spawn_child(const struct app *app, uint32_t proc, enum job_kind kind,
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL);
+	spawn_reset_reserved_signals();
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
 		spawn_child_fail(errfd, STEP_SIGNALS);
