@@ -18,3 +18,10 @@ noinst_HEADERS += include/priv.h
 libbp_a_SOURCES += src/master.c src/worker.c src/proc.c src/control.c
 noinst_HEADERS += include/master.h include/worker.h include/proc.h \
 	include/control.h
+
+# The demo: bluepilld in the foreground as an ordinary user (README).
+EXTRA_DIST += etc/demo/demo.sh etc/demo/web.conf.in etc/demo/pool.conf.in \
+	etc/demo/leaky.conf.in etc/demo/crashy.conf.in .ci/run README
+.PHONY: demo
+demo: bluepilld$(EXEEXT) bluepillctl$(EXEEXT) tests/bptest$(EXEEXT)
+	BUILDDIR='$(abs_top_builddir)' $(SHELL) '$(abs_top_srcdir)/etc/demo/demo.sh'
