@@ -25,3 +25,5 @@ EXTRA_DIST += etc/demo/demo.sh etc/demo/web.conf.in etc/demo/pool.conf.in \
 .PHONY: demo
 demo: bluepilld$(EXEEXT) bluepillctl$(EXEEXT) tests/bptest$(EXEEXT)
 	BUILDDIR='$(abs_top_builddir)' $(SHELL) '$(abs_top_srcdir)/etc/demo/demo.sh'
+libbp_a_SOURCES += src/monitor.c src/check_http.c
+noinst_HEADERS += include/monitor.h include/check_http.h

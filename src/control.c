@@ -24,13 +24,13 @@
 #include "control.h"
 #include "ctl_proto.h"
 #include "log.h"
+#include "monitor.h"
 #include "proc.h"
 #include "procfs.h"
 #include "worker.h"
 
 #define LOG_RING 128
 #define LOG_FOLLOW_MAX_BUF (1u << 20)
-#define MAX_CHILDREN 256
 
 enum client_state {
 	CL_READING = 0, /* waiting for the request line */
@@ -279,9 +279,15 @@ control_run(struct client *c)
 	for (i = 0; i < worker.conf.nprocs; i++)
 		if (c->match[i])
 			c->t0[i] = worker.procs[i].transitions;
-	for (i = 0; i < worker.conf.nprocs; i++)
-		if (c->match[i])
-			proc_event(&worker.procs[i], evs[c->req.cmd], why);
+	for (i = 0; i < worker.conf.nprocs; i++) {
+		if (!c->match[i])
+			continue;
+		/* A user stop or unmonitor cancels a flapping retry. */
+		if (c->req.cmd == CTL_CMD_STOP ||
+		    c->req.cmd == CTL_CMD_UNMONITOR)
+			monitor_user_stop(&worker.procs[i]);
+		proc_event(&worker.procs[i], evs[c->req.cmd], why);
+	}
 	ms = c->req.timeout_ms ? c->req.timeout_ms :
 	                         CTL_DEFAULT_TIMEOUT_S * 1000;
 	tv.tv_sec = ms / 1000;
@@ -334,24 +340,7 @@ control_status_proc(json_t *arr, struct proc *p, int history)
 	json_t *o, *kids = json_array();
 
 	proc_sample(p);
-	if (p->conf->monitor_children && p->pid != 0) {
-		int pids[MAX_CHILDREN];
-		int n = procfs_descendants(p->pid, pids, MAX_CHILDREN), k;
-
-		for (k = 0; k < n; k++) {
-			struct procfs_stat st;
-
-			if (procfs_read_stat(pids[k], &st) == -1 ||
-			    st.state == 'Z')
-				continue;
-			json_array_append_new(kids,
-			    json_pack("{s:i,s:s,s:I,s:f}", "pid", pids[k],
-			        "state", "up", "memory",
-			        (json_int_t)(st.rss_pages *
-			            (uint64_t)procfs_page_size()),
-			        "cpu", 0.0));
-		}
-	}
+	monitor_children_json(p, kids);
 	o = json_pack("{s:s,s:o,s:i,s:s,s:I,s:i,s:I,s:f,s:o}", "name",
 	    p->conf->name, "group",
 	    p->conf->group[0] ? json_string(p->conf->group) : json_null(),

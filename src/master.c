@@ -47,6 +47,7 @@ struct mproc {
 	int pidfd; /* adopted, not our child: watched through a pidfd */
 	struct event *ev_pidfd;
 	uint64_t launch_ticks; /* start time of the last start job */
+	pid_t sid; /* session of the last main pid: its orphans share it */
 	struct mapp *ma;
 	uint32_t idx;
 };
@@ -270,6 +271,12 @@ master_mproc_set(struct mapp *ma, uint32_t idx, pid_t pid, uint64_t ticks,
 	master_mproc_clear(m);
 	m->pid = pid;
 	m->start_ticks = ticks;
+	{
+		struct procfs_stat st;
+
+		if (procfs_read_stat(pid, &st) == 0)
+			m->sid = st.session;
+	}
 	if (!is_child) {
 		m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 		if (m->pidfd >= 0) {
@@ -425,7 +432,7 @@ master_job_find(const struct mapp *ma, uint32_t proc, uint32_t kind,
 
 	for (j = jobs; j != NULL; j = j->next)
 		if (j->ma == ma && j->proc == proc && j->kind == kind &&
-		    (kind != JOB_CHECK || j->arg == arg))
+		    j->arg == arg)
 			return j;
 	return NULL;
 }
@@ -624,6 +631,28 @@ master_signal_allowed(const struct mapp *ma, uint32_t idx, int signo)
 	return 0;
 }
 
+/*
+ * Tells whether a worker may have a child of its process signalled: the
+ * pid runs as the process's uid and descends from the live main pid, or,
+ * once the main pid is gone, is an orphan the kernel gave to us (our
+ * child as subreaper) in the dead main pid's session.
+ */
+static int
+master_child_ok(const struct mapp *ma, uint32_t idx, pid_t child)
+{
+	const struct mproc *m = &ma->mp[idx];
+	struct procfs_stat st;
+	uint32_t uid;
+
+	if (child <= 1 || procfs_read_uid(child, &uid) == -1 ||
+	    uid != ma->app->procs[idx].uid ||
+	    procfs_read_stat(child, &st) == -1)
+		return 0;
+	if (m->pid != 0)
+		return procfs_is_descendant(child, m->pid);
+	return m->sid > 1 && st.ppid == getpid() && st.session == m->sid;
+}
+
 /* Serves MSG_SIGNAL after the caller checked ranges and the signal. */
 static void
 master_signal(struct mapp *ma, const struct msg_signal *req)
@@ -633,18 +662,9 @@ master_signal(struct mapp *ma, const struct msg_signal *req)
 	pid_t pid = m->pid;
 	int rc;
 
-	if (req->child != 0) {
-		uint32_t uid;
-
-		/* A child must descend from the main pid, as the app's uid. */
-		if (m->pid == 0 || req->child <= 1 ||
-		    !procfs_is_descendant(req->child, m->pid) ||
-		    procfs_read_uid(req->child, &uid) == -1 ||
-		    uid != ma->app->procs[req->proc].uid)
-			pid = 0;
-		else
-			pid = req->child;
-	}
+	if (req->child != 0)
+		pid = master_child_ok(ma, req->proc, req->child) ? req->child :
+		                                                   0;
 	if (pid == 0)
 		rc = ESRCH;
 	else if (req->child == 0 && m->pidfd >= 0)

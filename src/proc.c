@@ -17,6 +17,7 @@
 #include "bluepill.h"
 #include "control.h"
 #include "log.h"
+#include "monitor.h"
 #include "msg.h"
 #include "proc.h"
 #include "procfs.h"
@@ -142,6 +143,16 @@ proc_history(struct proc *p, enum proc_state from, enum proc_state to,
 static void
 proc_start_now(struct proc *p)
 {
+	uint64_t retry;
+
+	if (!monitor_may_start(p, &retry)) {
+		log_warnx("%s: flapping: too many starts, unmonitored%s",
+		    proc_tag(p), retry ? "; will retry" : "");
+		proc_event(p, PEV_FLAPPING, "flapping");
+		if (retry)
+			proc_step_arm(p, STEP_FLAP, retry);
+		return;
+	}
 	p->gen++;
 	p->last_start_ms = proc_now_ms();
 	p->stop_pending = 0;
@@ -243,8 +254,10 @@ proc_event(struct proc *p, enum proc_event ev, const char *why)
 			p->restart_cmd = 0;
 		p->since = time(NULL);
 		p->transitions++;
-		if (r.next == PROC_UP)
+		if (r.next == PROC_UP) {
 			p->up_ms = proc_now_ms();
+			monitor_proc_reset(p);
+		}
 		if (from == PROC_UP && r.next == PROC_DOWN)
 			p->restarts++;
 	} else
@@ -435,6 +448,9 @@ proc_on_spawn_failed(struct proc *p, const struct msg_job *mj)
 	case JOB_RESTART:
 		proc_event(p, PEV_FAILED, "cannot run command");
 		break;
+	case JOB_CHECK:
+		monitor_exec_done(p, mj->arg, -1);
+		break;
 	case JOB_STOP:
 		/* No stop command: fall back to the signals. */
 		if (p->pid != 0)
@@ -480,6 +496,7 @@ proc_on_exited(struct proc *p, const struct msg_job *mj)
 		}
 		p->jobs &= (uint16_t) ~(1u << JOB_START);
 		if (mj->pid == p->pid) {
+			monitor_main_exited(p);
 			p->pid = 0;
 			proc_event(p, PEV_EXITED, why);
 		}
@@ -499,6 +516,9 @@ proc_on_exited(struct proc *p, const struct msg_job *mj)
 	case JOB_STOP:
 		if (mj->status != 0)
 			log_warnx("%s: stop_command %s", proc_tag(p), why);
+		break;
+	case JOB_CHECK:
+		monitor_exec_done(p, mj->arg, mj->status);
 		break;
 	case JOB_RESTART:
 		if (mj->status != 0)

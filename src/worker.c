@@ -16,6 +16,7 @@
 #include "bluepill.h"
 #include "control.h"
 #include "log.h"
+#include "monitor.h"
 #include "msg.h"
 #include "priv.h"
 #include "proc.h"
@@ -155,6 +156,7 @@ worker_configured(void)
 		fatal("calloc");
 	for (i = 0; i < worker.conf.nprocs; i++)
 		proc_init(&worker.procs[i], i, &worker.pconf[i], worker.base);
+	monitor_init();
 	log_info("%s: worker ready, %u processes", worker.conf.name,
 	    worker.conf.nprocs);
 	worker_send(MSG_HELLO, NULL, 0);
