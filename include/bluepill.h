@@ -13,8 +13,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* configure's --sysconfdir and --runstatedir (/etc and /run for a system). */
+#ifdef SYSCONFDIR
+#define BP_CONFDIR_DEFAULT SYSCONFDIR "/bluepill.d"
+#else
 #define BP_CONFDIR_DEFAULT "/etc/bluepill.d"
+#endif
+#ifdef RUNSTATEDIR
+#define BP_RUNDIR_DEFAULT RUNSTATEDIR "/bluepill"
+#else
 #define BP_RUNDIR_DEFAULT "/run/bluepill"
+#endif
 #define BP_NAME_MAX 64          /* app, group, process names, with NUL */
 #define BP_PATH_MAX 1024        /* any path we store, with NUL */
 #define BP_RUNDIR_MAX 200       /* the run directory path, with NUL */

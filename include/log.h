@@ -11,6 +11,8 @@
 
 /* Sets up logging: foreground also writes stderr; verbose adds debug. */
 void log_init(int foreground, int verbose, const char *tag);
+/* Turns the copy of every line on stderr on or off. */
+void log_set_foreground(int on);
 /* Sends further lines to fd (a log file, appended) instead of syslog. */
 void log_set_fd(int fd);
 /* Changes the prefix of every line ("bluepilld", "shop", ...). */

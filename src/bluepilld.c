@@ -98,6 +98,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "bluepilld: -c and -r need absolute paths\n");
 		return 1;
 	}
-	log_init(fg, verbose, "bluepilld");
+	/* Startup errors reach the terminal even when we will detach. */
+	log_init(1, verbose, "bluepilld");
 	return master_main(confdir, rundir, fg, verbose);
 }

@@ -28,6 +28,13 @@ log_init(int foreground, int verbose, const char *tag)
 	openlog("bluepilld", LOG_PID | LOG_NDELAY, LOG_LOCAL6);
 }
 
+/* Turns the copy of every line on stderr on or off. */
+void
+log_set_foreground(int on)
+{
+	log_foreground = on;
+}
+
 /* Sends further lines to fd (a log file, appended) instead of syslog. */
 void
 log_set_fd(int fd)

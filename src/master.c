@@ -353,10 +353,14 @@ master_probe(struct mapp *ma, uint32_t idx)
 	uint64_t ticks;
 	pid_t pid;
 
-	if (m->pid == 0 && !pc->daemonize) {
+	/*
+	 * A self-daemonizing program names its pid in the pid file; a
+	 * restart_command (unicorn's USR2) may name a successor there.
+	 */
+	if (!pc->daemonize) {
 		pid = master_read_pidfile(
 		    strtab_get(&ma->app->wstr, pc->pid_file));
-		if (pid > 0 &&
+		if (pid > 0 && pid != m->pid &&
 		    master_verify_pid(ma, idx, pid, m->launch_ticks, 0, &ticks))
 			/* A daemon reparented to us (subreaper) is our child. */
 			master_mproc_set(ma, idx, pid, ticks,
@@ -686,7 +690,9 @@ master_kill_job(struct mapp *ma, const struct msg_job *req)
 {
 	struct job *j = master_job_find(ma, req->proc, req->kind, req->arg);
 
-	if (j == NULL || req->kind == JOB_START)
+	/* A start job that became the main pid is stopped by signals. */
+	if (j == NULL ||
+	    (req->kind == JOB_START && ma->mp[req->proc].pid == j->pid))
 		return;
 	log_info("%s: killing overrunning job pid %ld",
 	    master_tag(ma, req->proc), (long)j->pid);
@@ -1062,6 +1068,16 @@ master_worker_exited(struct mapp *ma, int status)
 	if (ma->retired) {
 		master_app_free(ma);
 		return;
+	}
+	if (ma->quit && ma->ctl_fd >= 0) {
+		/* bluepillctl now says "not running" until a reload. */
+		char path[BP_PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s.sock", rundir,
+		    ma->app->conf.name);
+		unlink(path);
+		close(ma->ctl_fd);
+		ma->ctl_fd = -1;
 	}
 	if (ma->quit || shutting_down)
 		return;
@@ -1439,19 +1455,31 @@ master_pidfile_write(int fd)
 		log_warn("bluepilld.pid");
 }
 
-/* Detaches from the terminal: fork, setsid, fork, stdio to /dev/null. */
-static void
+/*
+ * Detaches from the terminal: fork, setsid, fork.  The first parent waits
+ * on a pipe until the daemon has written its pid file, so an init system
+ * that reads the pid file when the command returns finds it.  Returns the
+ * pipe's write end, for master_daemon_ready.
+ */
+static int
 master_daemonize(void)
 {
-	int fd;
+	int p[2];
+	char c = 0;
 
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe");
 	switch (fork()) {
 	case -1:
 		fatal("fork");
 	case 0:
+		close(p[0]);
 		break;
 	default:
-		_exit(0);
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			c = 0;
+		_exit(c == 'k' ? 0 : 1);
 	}
 	if (setsid() == -1)
 		fatal("setsid");
@@ -1465,12 +1493,25 @@ master_daemonize(void)
 	}
 	if (chdir("/") == -1)
 		fatal("chdir");
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
+	return p[1];
+}
+
+/* Tells the waiting parent we are up, then lets go of the terminal. */
+static void
+master_daemon_ready(int fd)
+{
+	int nul;
+
+	if (write(fd, "k", 1) != 1)
+		log_warn("daemon ready pipe");
+	close(fd);
+	log_set_foreground(0);
+	if ((nul = open("/dev/null", O_RDWR)) != -1) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (nul > 2)
+			close(nul);
 	}
 }
 
@@ -1496,7 +1537,7 @@ master_main(const char *cdir, const char *rdir, int fg, int verb)
 	struct conf_set set;
 	struct event *evs[5];
 	size_t i;
-	int pidfd, nsig = 0;
+	int pidfd, nsig = 0, readyfd = -1;
 
 	foreground = fg;
 	verbose = verb;
@@ -1518,8 +1559,10 @@ master_main(const char *cdir, const char *rdir, int fg, int verb)
 		if (set.files[i].app == NULL)
 			master_log_errors(set.files[i].errors, "refused: ");
 	if (!foreground)
-		master_daemonize();
+		readyfd = master_daemonize();
 	master_pidfile_write(pidfd);
+	if (readyfd >= 0)
+		master_daemon_ready(readyfd);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		log_warn("PR_SET_CHILD_SUBREAPER");
 

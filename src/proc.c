@@ -311,6 +311,15 @@ proc_grace_expired(evutil_socket_t fd, short what, void *arg)
 {
 	struct proc *p = arg;
 
+	/*
+	 * A restart_command that finished while its process kept the same
+	 * pid (a HUP-style reload) restarted it: that is not a failure.
+	 */
+	if (p->state == PROC_RESTARTING && p->restart_cmd && p->pid != 0 &&
+	    !(p->jobs & (1u << JOB_RESTART))) {
+		proc_event(p, PEV_RUNNING, "restart_command done");
+		return;
+	}
 	proc_event(p, PEV_TIMEOUT, "grace time expired");
 }
 
@@ -392,8 +401,12 @@ void
 proc_on_found(struct proc *p, const struct msg_proc *mp)
 {
 	if (mp->pid > 0) {
-		if (p->pid == mp->pid)
+		if (p->pid == mp->pid) {
+			/* A restart_command may still be replacing it. */
+			if (p->state == PROC_RESTARTING && p->restart_cmd)
+				proc_step_arm(p, STEP_PROBE, PROBE_EVERY_MS);
 			return;
+		}
 		p->pid = mp->pid;
 		p->start_ticks = mp->start_ticks;
 		proc_event(p, PEV_RUNNING, "pid file");
@@ -523,7 +536,12 @@ proc_on_exited(struct proc *p, const struct msg_job *mj)
 	case JOB_RESTART:
 		if (mj->status != 0)
 			log_warnx("%s: restart_command %s", proc_tag(p), why);
-		if (p->state == PROC_RESTARTING)
+		if (p->state != PROC_RESTARTING || !p->restart_cmd)
+			break;
+		/* A child of ours keeps its pid: the command is the restart. */
+		if (p->conf->daemonize && p->pid != 0)
+			proc_event(p, PEV_RUNNING, "restart_command done");
+		else
 			proc_step_arm(p, STEP_PROBE, 0);
 		break;
 	default:

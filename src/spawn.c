@@ -23,6 +23,8 @@
 #include "msg.h"
 #include "spawn.h"
 
+extern char **environ;
+
 /* Returns the command a job kind runs, or NULL if it has none. */
 const struct cmd_conf *
 spawn_cmd(const struct app *app, uint32_t proc, enum job_kind kind, int32_t arg)
@@ -373,10 +375,15 @@ spawn_child(const struct app *app, uint32_t proc, enum job_kind kind,
 	if (setsid() == -1)
 		spawn_child_fail(errfd, STEP_SETSID);
 	umask(022);
-	if (write_pid && privileged && x->uid != 0) {
+	if (write_pid && privileged) {
 		r = spawn_write_pidfile(pidfile, 1);
 		if (r == -1)
 			spawn_child_fail(errfd, STEP_PIDFILE);
+		if (r == 1 && x->uid == 0) {
+			/* Root never writes where others could plant a link. */
+			errno = EPERM;
+			spawn_child_fail(errfd, STEP_PIDFILE);
+		}
 		if (r == 0)
 			write_pid = 0;
 	}
@@ -428,7 +435,9 @@ spawn_child(const struct app *app, uint32_t proc, enum job_kind kind,
 			if (fd != errfd)
 				(void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
 	}
-	execvpe(argv[0], argv, env);
+	/* execvp searches the PATH of environ: make it the child's own. */
+	environ = env;
+	execvp(argv[0], argv);
 	spawn_child_fail(errfd, STEP_EXEC);
 }
 
