@@ -8,7 +8,8 @@ noinst_HEADERS += include/bluepill.h include/conf.h include/log.h \
 	include/msg.h include/ctl_proto.h
 
 EXTRA_DIST += mk/core.mk mk/conf.mk mk/fsm.mk mk/ctl.mk mk/check.mk \
-	mk/e2e.mk mk/doc.mk
+	mk/e2e.mk mk/doc.mk mk/hostile.mk mk/e2e_ctl.mk mk/e2e_check.mk \
+	mk/install.mk mk/bench.mk mk/fuzz.mk mk/fault.mk
 libbp_a_SOURCES += src/proc_fsm.c
 noinst_HEADERS += include/proc_fsm.h
 libbp_a_SOURCES += src/spawn.c
