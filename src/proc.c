@@ -556,6 +556,10 @@ proc_sample(struct proc *p)
 	struct procfs_stat st;
 	uint64_t now = proc_now_ms(), ticks;
 
+	/* A reading less than a second old is fresh enough for status. */
+	if (p->pid != 0 && p->cpu_ms != 0 && now < p->cpu_ms + 1000 &&
+	    p->cpu_pid == p->pid)
+		return;
 	if (p->pid == 0 || procfs_read_stat(p->pid, &st) == -1) {
 		p->rss = 0;
 		p->cpu_centi = 0;
@@ -563,9 +567,11 @@ proc_sample(struct proc *p)
 	}
 	p->rss = st.rss_pages * (uint64_t)procfs_page_size();
 	ticks = st.utime + st.stime;
-	if (p->cpu_ms != 0 && now > p->cpu_ms && ticks >= p->cpu_ticks)
+	if (p->cpu_ms != 0 && p->cpu_pid == p->pid && now > p->cpu_ms &&
+	    ticks >= p->cpu_ticks)
 		p->cpu_centi = (uint32_t)((ticks - p->cpu_ticks) * 1000 *
 		    10000 / (uint64_t)procfs_clk_tck() / (now - p->cpu_ms));
 	p->cpu_ticks = ticks;
 	p->cpu_ms = now;
+	p->cpu_pid = p->pid;
 }
