@@ -129,6 +129,6 @@ int msg_queue_flush(struct msg_queue *q, int sock);
 /* Drops every queued message. */
 void msg_queue_clear(struct msg_queue *q);
 
-#define MSG_QUEUE_MAX (8u << 20)
+#define MSG_QUEUE_MAX (4u << 20) /* queued bytes, entries included */
 
 #endif /* BP_MSG_H */

@@ -724,6 +724,7 @@ master_dispatch(struct mapp *ma, const struct msg_hdr *hdr, const void *buf)
 	case MSG_SPAWN:
 		if (mj->proc >= n || mj->kind >= JOB_NKINDS || mj->pid != 0 ||
 		    mj->status != 0 || mj->err != 0 || mj->start_ticks != 0 ||
+		    mj->pad != 0 ||
 		    spawn_cmd(ma->app, mj->proc, mj->kind, mj->arg) == NULL)
 			return -1;
 		if (mj->kind != JOB_CHECK && mj->kind != JOB_CHILD_STOP &&
@@ -732,7 +733,9 @@ master_dispatch(struct mapp *ma, const struct msg_hdr *hdr, const void *buf)
 		master_spawn(ma, mj);
 		return 0;
 	case MSG_KILL_JOB:
-		if (mj->proc >= n || mj->kind >= JOB_NKINDS)
+		if (mj->proc >= n || mj->kind >= JOB_NKINDS || mj->pid != 0 ||
+		    mj->status != 0 || mj->err != 0 || mj->start_ticks != 0 ||
+		    mj->pad != 0)
 			return -1;
 		master_kill_job(ma, mj);
 		return 0;

@@ -154,8 +154,11 @@ msg_recv(int sock, struct msg_hdr *hdr, void *buf, int *fdp)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
-	if (n == 0)
+	if (n == 0) {
+		/* An empty datagram reads as EOF; drop what came with it. */
+		msg_close_fds(&mh);
 		return 0;
+	}
 	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		msg_close_fds(&mh);
 		errno = EBADMSG;
@@ -230,7 +233,7 @@ msg_queue_flush(struct msg_queue *q, int sock)
 		q->head = e->next;
 		if (q->head == NULL)
 			q->tailp = &q->head;
-		q->bytes -= e->len;
+		q->bytes -= sizeof(*e) + e->len;
 		free(e);
 	}
 	return 0;
@@ -249,7 +252,8 @@ msg_queue_send(struct msg_queue *q, int sock, uint16_t type,
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
 			return -1;
 	}
-	if (q->bytes + len > MSG_QUEUE_MAX) {
+	/* Count the entry itself: a flood of tiny messages is bounded too. */
+	if (q->bytes + sizeof(*e) + len > MSG_QUEUE_MAX) {
 		errno = ENOBUFS;
 		return -1;
 	}
@@ -262,7 +266,7 @@ msg_queue_send(struct msg_queue *q, int sock, uint16_t type,
 		memcpy(e->payload, payload, len);
 	*q->tailp = e;
 	q->tailp = &e->next;
-	q->bytes += len;
+	q->bytes += sizeof(*e) + len;
 	return 0;
 }
 
