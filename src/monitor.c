@@ -59,8 +59,28 @@ struct pmon {
 };
 
 static struct pmon **mons; /* per process, NULL when nothing to monitor */
-static struct event *ev_tick;
 static uint64_t tick_ms;
+
+/*
+ * Tells whether a deadline has come.  Ticks drift by a few ms against
+ * the deadlines; half a tick of slack keeps a check whose 'every' equals
+ * the tick from waiting a whole extra tick.
+ */
+static int
+monitor_due(uint64_t next, uint64_t now)
+{
+	return next <= now + tick_ms / 2;
+}
+
+/* Advances a deadline by one period, from itself unless far behind. */
+static uint64_t
+monitor_next(uint64_t next, uint64_t now, uint64_t every)
+{
+	if (next == 0 || next + every < now)
+		return now + every;
+	return next + every;
+}
+static struct event *ev_tick;
 
 /* Returns the i-th check of a process (own, not children's). */
 static const struct check_conf *
@@ -188,7 +208,8 @@ monitor_proc_tick(struct proc *p, struct pmon *m, uint64_t now)
 	for (i = 0; i < p->conf->ncheck; i++) {
 		const struct check_conf *cc = monitor_cc(p, i);
 
-		if (cc->type == CHECK_FLAPPING || m->next_ms[i] > now)
+		if (cc->type == CHECK_FLAPPING ||
+		    !monitor_due(m->next_ms[i], now))
 			continue;
 		if (cc->include_children)
 			tree = 1;
@@ -217,9 +238,9 @@ monitor_proc_tick(struct proc *p, struct pmon *m, uint64_t now)
 				return;
 			}
 		}
-		if (m->next_ms[i] > now)
+		if (!monitor_due(m->next_ms[i], now))
 			continue;
-		m->next_ms[i] = now + cc->every_ms;
+		m->next_ms[i] = monitor_next(m->next_ms[i], now, cc->every_ms);
 		switch (cc->type) {
 		case CHECK_MEM_USAGE:
 		case CHECK_CPU_USAGE:
@@ -379,7 +400,7 @@ monitor_kids_tick(struct proc *p, struct pmon *m, uint64_t now)
 			uint64_t value = 0;
 			int r;
 
-			if (kd->next_ms > now)
+			if (!monitor_due(kd->next_ms, now))
 				break;
 			if (!have) {
 				if (procfs_read_usage(kd->pid,
@@ -414,13 +435,13 @@ monitor_kids_tick(struct proc *p, struct pmon *m, uint64_t now)
 				break;
 			}
 		}
-		if (have || kd->next_ms <= now) {
+		if (have || monitor_due(kd->next_ms, now)) {
 			uint32_t every = TICK_MAX_MS * 3600;
 
 			for (i = 0; i < p->conf->nchild_check; i++)
 				if (monitor_kid_cc(p, i)->every_ms < every)
 					every = monitor_kid_cc(p, i)->every_ms;
-			kd->next_ms = now + every;
+			kd->next_ms = monitor_next(kd->next_ms, now, every);
 		}
 	}
 }
@@ -475,9 +496,11 @@ monitor_tick(evutil_socket_t fd, short what, void *arg)
 		/* No checks inside the start grace period. */
 		if (now < p->up_ms + p->conf->start_grace_ms)
 			continue;
-		if (p->conf->monitor_children && m->kids_next_ms <= now) {
+		if (p->conf->monitor_children &&
+		    monitor_due(m->kids_next_ms, now)) {
 			monitor_kids_refresh(p, m, now);
-			m->kids_next_ms = now + CHILDREN_EVERY_MS;
+			m->kids_next_ms = monitor_next(m->kids_next_ms, now,
+			    CHILDREN_EVERY_MS);
 		}
 		if (m->nkids > 0 && p->conf->nchild_check > 0)
 			monitor_kids_tick(p, m, now);

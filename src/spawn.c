@@ -71,9 +71,15 @@ spawn_cmd(const struct app *app, uint32_t proc, enum job_kind kind, int32_t arg)
 int
 spawn_is_simple(const char *cmd)
 {
+	/* Reserved words and builtins: "exec exit 0" would fail. */
 	static const char *const words[] = { "if", "then", "else", "elif", "fi",
 		"case", "esac", "for", "while", "until", "do", "done", "exec",
-		"{", "}", "!", "[[", NULL };
+		"{", "}", "!", "[[", "exit", "return", "break", "continue", ":",
+		".", "eval", "export", "readonly", "set", "shift", "trap",
+		"unset", "cd", "wait", "umask", "ulimit", "read", "alias",
+		"unalias", "command", "type", "hash", "getopts", "times",
+		"local", "source", "true", "false", "test", "[", "echo",
+		"printf", "kill", "pwd", "jobs", "fg", "bg", NULL };
 	const char *p = cmd;
 	size_t n;
 	int i;
