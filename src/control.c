@@ -6,6 +6,7 @@
  * the next begins, so "stop x; start x" can never race.  status, version
  * and log are answered at once, even while an action runs.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -586,10 +587,18 @@ control_shed(void)
 {
 	struct client *c, *old = NULL;
 
-	for (c = clients; c != NULL; c = c->next)
-		if (c->st == CL_READING &&
-		    (old == NULL || c->accepted_ms < old->accepted_ms))
+	for (c = clients; c != NULL; c = c->next) {
+		int pending = 0;
+
+		if (c->st != CL_READING)
+			continue;
+		/* A client whose request is already waiting is not idle. */
+		if (ioctl(bufferevent_getfd(c->bev), FIONREAD, &pending) == 0 &&
+		    pending > 0)
+			continue;
+		if (old == NULL || c->accepted_ms < old->accepted_ms)
 			old = c;
+	}
 	if (old == NULL)
 		return -1;
 	control_client_free(old);

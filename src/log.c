@@ -15,6 +15,7 @@
 static int log_foreground;
 static int log_verbose;
 static int log_fd = -1;
+static int log_midline; /* the last line to log_fd was cut short */
 static char log_tag[64] = "bluepilld";
 static void (*log_hook)(const char *);
 
@@ -116,9 +117,17 @@ log_emit(int pri, const char *fmt, va_list ap, int with_errno)
 		    log_tag, (long)getpid(), line);
 		if (n >= sizeof(out))
 			n = sizeof(out) - 1;
-		/* A full disk loses the line, never the supervision. */
-		if (write(log_fd, out, n) < 0)
-			(void)0;
+		/*
+		 * A full disk loses the line, never the supervision; a line
+		 * cut short is ended before the next one starts.
+		 */
+		if (log_midline && write(log_fd, "\n", 1) == 1)
+			log_midline = 0;
+		if (!log_midline) {
+			ssize_t w = write(log_fd, out, n);
+
+			log_midline = w > 0 && (size_t)w < n;
+		}
 	} else
 		syslog(pri, "%s", line);
 	if (log_foreground)

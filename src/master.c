@@ -47,7 +47,8 @@ struct mproc {
 	int pidfd; /* adopted, not our child: watched through a pidfd */
 	struct event *ev_pidfd;
 	uint64_t launch_ticks; /* start time of the last start job */
-	pid_t sid; /* session of the last main pid: its orphans share it */
+	pid_t sid;      /* session of the main pid: its orphans share it */
+	pid_t prev_sid; /* session of the one before (orphans of a restart) */
 	struct mapp *ma;
 	uint32_t idx;
 };
@@ -199,8 +200,14 @@ master_record_save(const struct mapp *ma, uint32_t idx)
 		log_warn("%s: %s", master_tag(ma, idx), tmp);
 		return;
 	}
+	/*
+	 * "0 LAUNCH_TICKS uid" marks a self-daemonizing start in flight:
+	 * a later master looks for its pid in the pid file, started no
+	 * earlier than the launch, so a start cut short is not doubled.
+	 */
 	n = snprintf(line, sizeof(line), "%ld %llu %u\n", (long)m->pid,
-	    (unsigned long long)m->start_ticks, ma->app->procs[idx].uid);
+	    (unsigned long long)(m->pid ? m->start_ticks : m->launch_ticks),
+	    ma->app->procs[idx].uid);
 	if (write(fd, line, (size_t)n) != n || close(fd) == -1 ||
 	    rename(tmp, path) == -1) {
 		log_warn("%s: %s", master_tag(ma, idx), path);
@@ -274,8 +281,10 @@ master_mproc_set(struct mapp *ma, uint32_t idx, pid_t pid, uint64_t ticks,
 	{
 		struct procfs_stat st;
 
-		if (procfs_read_stat(pid, &st) == 0)
+		if (procfs_read_stat(pid, &st) == 0) {
+			m->prev_sid = m->sid;
 			m->sid = st.session;
+		}
 	}
 	if (!is_child) {
 		m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -343,34 +352,90 @@ master_read_pidfile(const char *path)
 	return (pid_t)v;
 }
 
+/*
+ * Looks for a self-daemonizing program's pid in its pid file: verified,
+ * started no earlier than its launch.  A restart_command (unicorn's USR2)
+ * may name a successor there, which then replaces the old main pid.
+ */
+static void
+master_probe_pidfile(struct mapp *ma, uint32_t idx)
+{
+	struct mproc *m = &ma->mp[idx];
+	const struct proc_conf *pc = &ma->app->procs[idx];
+	uint64_t ticks;
+	pid_t pid;
+
+	if (pc->daemonize)
+		return;
+	pid = master_read_pidfile(strtab_get(&ma->app->wstr, pc->pid_file));
+	if (pid > 0 && pid != m->pid &&
+	    master_verify_pid(ma, idx, pid, m->launch_ticks, 0, &ticks))
+		/* A daemon reparented to us (subreaper) is our child. */
+		master_mproc_set(ma, idx, pid, ticks,
+		    procfs_is_descendant(pid, getpid()));
+}
+
+/* Tells the worker a process's main pid (0 = none). */
+static void
+master_send_found(struct mapp *ma, uint32_t idx)
+{
+	struct msg_proc mp;
+
+	memset(&mp, 0, sizeof(mp));
+	mp.proc = idx;
+	mp.pid = ma->mp[idx].pid;
+	mp.start_ticks = ma->mp[idx].start_ticks;
+	master_send(ma, MSG_PROC_FOUND, &mp, sizeof(mp));
+}
+
 /* Answers MSG_PROBE: the main pid, from our table or the pid file. */
 static void
 master_probe(struct mapp *ma, uint32_t idx)
 {
-	struct mproc *m = &ma->mp[idx];
-	const struct proc_conf *pc = &ma->app->procs[idx];
-	struct msg_proc mp;
-	uint64_t ticks;
-	pid_t pid;
+	master_probe_pidfile(ma, idx);
+	master_send_found(ma, idx);
+}
 
-	/*
-	 * A self-daemonizing program names its pid in the pid file; a
-	 * restart_command (unicorn's USR2) may name a successor there.
-	 */
-	if (!pc->daemonize) {
-		pid = master_read_pidfile(
-		    strtab_get(&ma->app->wstr, pc->pid_file));
-		if (pid > 0 && pid != m->pid &&
-		    master_verify_pid(ma, idx, pid, m->launch_ticks, 0, &ticks))
-			/* A daemon reparented to us (subreaper) is our child. */
-			master_mproc_set(ma, idx, pid, ticks,
-			    procfs_is_descendant(pid, getpid()));
+/*
+ * Adopts what a previous master's record names: exactly the process it
+ * started (pid, start time, uid), or, for a self-daemonizing start that
+ * was in flight, the pid its pid file names if started after the launch.
+ * A record that names nothing alive is removed.
+ */
+static void
+master_adopt_record(struct mapp *ma, uint32_t idx)
+{
+	struct mproc *m = &ma->mp[idx];
+	char path[BP_PATH_MAX], buf[96];
+	unsigned long long ticks = 0;
+	long pid = 0;
+	unsigned uid = 0;
+	uint64_t t;
+	ssize_t n;
+	int fd;
+
+	master_record_path(ma, idx, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (sscanf(buf, "%ld %llu %u", &pid, &ticks, &uid) != 3 ||
+	    uid != ma->app->procs[idx].uid || pid < 0 || pid > INT_MAX) {
+		unlink(path);
+		return;
 	}
-	memset(&mp, 0, sizeof(mp));
-	mp.proc = idx;
-	mp.pid = m->pid;
-	mp.start_ticks = m->start_ticks;
-	master_send(ma, MSG_PROC_FOUND, &mp, sizeof(mp));
+	if (pid == 0) {
+		m->launch_ticks = ticks;
+		master_probe_pidfile(ma, idx);
+	} else if (pid > 1 &&
+	    master_verify_pid(ma, idx, (pid_t)pid, 0, ticks, &t))
+		master_mproc_set(ma, idx, (pid_t)pid, t, 0);
+	if (m->pid != 0)
+		log_info("%s: adopting pid %ld", master_tag(ma, idx),
+		    (long)m->pid);
+	else
+		unlink(path);
 }
 
 /*
@@ -384,46 +449,12 @@ master_adopt(struct mapp *ma)
 
 	for (i = 0; i < ma->app->conf.nprocs; i++) {
 		struct mproc *m = &ma->mp[i];
-		char path[BP_PATH_MAX], buf[96];
-		unsigned long long ticks = 0;
-		long pid = 0;
-		unsigned uid = 0;
-		uint64_t t;
-		ssize_t n;
-		int fd;
 
 		if (m->pid != 0 && !procfs_pid_alive(m->pid, m->start_ticks))
 			master_mproc_clear(m);
-		if (m->pid == 0) {
-			master_record_path(ma, i, path, sizeof(path));
-			fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd >= 0) {
-				n = read(fd, buf, sizeof(buf) - 1);
-				close(fd);
-				buf[n > 0 ? n : 0] = '\0';
-				if (sscanf(buf, "%ld %llu %u", &pid, &ticks,
-				        &uid) == 3 &&
-				    uid == ma->app->procs[i].uid && pid > 1 &&
-				    pid <= INT_MAX &&
-				    master_verify_pid(ma, i, (pid_t)pid, 0,
-				        ticks, &t)) {
-					log_info("%s: adopting pid %ld",
-					    master_tag(ma, i), pid);
-					master_mproc_set(ma, i, (pid_t)pid, t,
-					    0);
-				} else
-					unlink(path);
-			}
-		}
-		{
-			struct msg_proc mp;
-
-			memset(&mp, 0, sizeof(mp));
-			mp.proc = i;
-			mp.pid = m->pid;
-			mp.start_ticks = m->start_ticks;
-			master_send(ma, MSG_PROC_FOUND, &mp, sizeof(mp));
-		}
+		if (m->pid == 0)
+			master_adopt_record(ma, i);
+		master_send_found(ma, i);
 	}
 }
 
@@ -567,6 +598,9 @@ master_spawn(struct mapp *ma, const struct msg_job *req)
 		master_spawn_refuse(ma, req, EALREADY);
 		return;
 	}
+	/* A daemon from a start cut short may be running already. */
+	if (req->kind == JOB_START && m->pid == 0)
+		master_probe_pidfile(ma, req->proc);
 	if (req->kind == JOB_START && m->pid != 0) {
 		master_spawn_refuse(ma, req, EEXIST);
 		return;
@@ -608,8 +642,11 @@ master_spawn(struct mapp *ma, const struct msg_job *req)
 	j->errfd = errfd;
 	if (procfs_read_stat(pid, &st) == 0)
 		j->start_ticks = st.starttime;
-	if (req->kind == JOB_START)
+	if (req->kind == JOB_START) {
 		m->launch_ticks = j->start_ticks;
+		if (!ma->app->procs[req->proc].daemonize)
+			master_record_save(ma, req->proc);
+	}
 	fcntl(errfd, F_SETFL, O_NONBLOCK);
 	j->ev_err = event_new(base, errfd, EV_READ | EV_PERSIST,
 	    master_job_pipe, j);
@@ -637,9 +674,9 @@ master_signal_allowed(const struct mapp *ma, uint32_t idx, int signo)
 
 /*
  * Tells whether a worker may have a child of its process signalled: the
- * pid runs as the process's uid and descends from the live main pid, or,
- * once the main pid is gone, is an orphan the kernel gave to us (our
- * child as subreaper) in the dead main pid's session.
+ * pid runs as the process's uid and descends from the live main pid, or
+ * is an orphan the kernel gave to us (our child as subreaper) in the
+ * session of this process's current or previous main pid.
  */
 static int
 master_child_ok(const struct mapp *ma, uint32_t idx, pid_t child)
@@ -652,9 +689,10 @@ master_child_ok(const struct mapp *ma, uint32_t idx, pid_t child)
 	    uid != ma->app->procs[idx].uid ||
 	    procfs_read_stat(child, &st) == -1)
 		return 0;
-	if (m->pid != 0)
-		return procfs_is_descendant(child, m->pid);
-	return m->sid > 1 && st.ppid == getpid() && st.session == m->sid;
+	if (m->pid != 0 && procfs_is_descendant(child, m->pid))
+		return 1;
+	return st.ppid == getpid() && st.session > 1 &&
+	    (st.session == m->sid || st.session == m->prev_sid);
 }
 
 /* Serves MSG_SIGNAL after the caller checked ranges and the signal. */

@@ -6,6 +6,7 @@
  * checks run through the master like any command.  Children of a
  * process with monitor_children are rediscovered every second.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -615,25 +616,70 @@ monitor_user_stop(struct proc *p)
 		check_flap_reset(&m->flap);
 }
 
-/* The main pid is gone: its children that live on are orphans to end. */
+/* Adds a pid to the orphans of a process unless it is there already. */
+static void
+monitor_orphan_add(struct pmon *m, uint32_t *cap, pid_t pid, uint64_t ticks)
+{
+	uint16_t k;
+
+	for (k = 0; k < m->norphans; k++)
+		if (m->orphans[k].pid == pid)
+			return;
+	if (m->norphans == UINT16_MAX)
+		return;
+	if (m->norphans == *cap) {
+		uint32_t ncap = *cap ? *cap * 2 : 16;
+		struct kid *no = reallocarray(m->orphans, ncap, sizeof(*no));
+
+		if (no == NULL)
+			fatal("reallocarray");
+		m->orphans = no;
+		*cap = ncap;
+	}
+	memset(&m->orphans[m->norphans], 0, sizeof(m->orphans[0]));
+	m->orphans[m->norphans].pid = pid;
+	m->orphans[m->norphans].start_ticks = ticks;
+	m->norphans++;
+}
+
+/*
+ * The main pid is gone: its children that live on are orphans to end.
+ * Besides the children seen at the last tick, every process still in the
+ * dead process's session counts (it was started with setsid, so its
+ * descendants share that session unless they left it), however many.
+ */
 void
 monitor_main_exited(struct proc *p)
 {
 	struct pmon *m = mons != NULL ? mons[p->idx] : NULL;
+	uint32_t cap = 0;
+	struct dirent *de;
+	DIR *d;
 	uint16_t k;
 
-	if (m == NULL || !p->conf->monitor_children || m->nkids == 0)
+	if (m == NULL || !p->conf->monitor_children || p->pid == 0)
 		return;
 	free(m->orphans);
+	m->orphans = NULL;
 	m->norphans = 0;
-	if ((m->orphans = calloc(m->nkids, sizeof(*m->orphans))) == NULL)
-		fatal("calloc");
 	for (k = 0; k < m->nkids; k++)
-		if (procfs_pid_alive(m->kids[k].pid, m->kids[k].start_ticks)) {
-			m->orphans[m->norphans] = m->kids[k];
-			m->orphans[m->norphans].cs = NULL;
-			m->norphans++;
+		if (procfs_pid_alive(m->kids[k].pid, m->kids[k].start_ticks))
+			monitor_orphan_add(m, &cap, m->kids[k].pid,
+			    m->kids[k].start_ticks);
+	if ((d = opendir("/proc")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			struct procfs_stat st;
+			char *end;
+			long pid = strtol(de->d_name, &end, 10);
+
+			if (*end != '\0' || pid <= 1 || pid == p->pid ||
+			    procfs_read_stat((pid_t)pid, &st) == -1 ||
+			    st.session != p->pid || st.state == 'Z')
+				continue;
+			monitor_orphan_add(m, &cap, (pid_t)pid, st.starttime);
 		}
+		closedir(d);
+	}
 	m->orphans_killed = 0;
 	monitor_proc_reset(p);
 	if (m->norphans > 0)

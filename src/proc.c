@@ -454,9 +454,12 @@ proc_on_spawn_failed(struct proc *p, const struct msg_job *mj)
 	    strerror(mj->err));
 	switch (mj->kind) {
 	case JOB_START:
-		if (mj->err == EEXIST)
-			return; /* the master knows a live pid: a probe says */
-		                /* FALLTHROUGH */
+		if (mj->err == EEXIST) {
+			/* The master knows a live pid: ask which. */
+			proc_probe(p);
+			return;
+		}
+		/* FALLTHROUGH */
 	case JOB_PRE_START:
 	case JOB_RESTART:
 		proc_event(p, PEV_FAILED, "cannot run command");

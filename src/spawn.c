@@ -260,35 +260,82 @@ static void __attribute__((noreturn)) spawn_child_fail(int errfd, int step)
 }
 
 /*
- * Writes the child's own pid into path.  Called as root only when the
- * directory is root's alone; otherwise after the switch to the user, so a
- * directory others can write never sees a write by root.
+ * Opens the directory part of path one component at a time, never
+ * following a symbolic link.  *safe tells whether every directory on the
+ * way belongs to root and is not writable by group or others (or is
+ * sticky, on the way): only then may root write there, since otherwise
+ * the app's user could swap a component for a link into root's files.
+ */
+static int
+spawn_open_dir(const char *path, int *safe)
+{
+	char comp[BP_PATH_MAX];
+	const char *p = path, *slash;
+	struct stat st;
+	int dfd, nfd;
+
+	*safe = 1;
+	if (*p != '/' ||
+	    (dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	for (;;) {
+		if (fstat(dfd, &st) == -1) {
+			close(dfd);
+			return -1;
+		}
+		while (*p == '/')
+			p++;
+		slash = strchr(p, '/');
+		/*
+		 * On the way, a sticky directory (/tmp) is fine: nobody else
+		 * can replace root's entry in it.  The last directory must
+		 * be writable by root alone.
+		 */
+		if (st.st_uid != 0 ||
+		    ((st.st_mode & 022) &&
+		        (slash == NULL || !(st.st_mode & S_ISVTX))))
+			*safe = 0;
+		if (slash == NULL)
+			return dfd; /* the rest is the file name */
+		if ((size_t)(slash - p) >= sizeof(comp)) {
+			close(dfd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, p, (size_t)(slash - p));
+		comp[slash - p] = '\0';
+		nfd = openat(dfd, comp,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		if (nfd == -1)
+			return -1;
+		dfd = nfd;
+		p = slash;
+	}
+}
+
+/*
+ * Writes the child's own pid into path.  As root only when every directory
+ * of the path is root's alone (returns 1 otherwise: retry as the user);
+ * as the user after the identity change.  No component and not the file
+ * itself is ever followed through a symbolic link.
  */
 static int
 spawn_write_pidfile(const char *path, int as_root)
 {
-	char dir[BP_PATH_MAX], buf[32];
-	const char *base;
-	struct stat st;
-	int dfd, fd, n;
+	const char *base = strrchr(path, '/');
+	char buf[32];
+	int dfd, fd, n, safe;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	base = strrchr(path, '/');
-	if (base == NULL)
+	if (base == NULL || base[1] == '\0')
 		return -1;
-	base++;
-	dir[base - path] = '\0';
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((dfd = spawn_open_dir(path, &safe)) == -1)
 		return -1;
-	if (fstat(dfd, &st) == -1) {
+	if (as_root && !safe) {
 		close(dfd);
-		return -1;
+		return 1;
 	}
-	if (as_root && (st.st_uid != 0 || (st.st_mode & 022))) {
-		close(dfd);
-		return 1; /* not safe for root: retry as the user */
-	}
-	fd = openat(dfd, base,
+	fd = openat(dfd, base + 1,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	close(dfd);
 	if (fd == -1)

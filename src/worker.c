@@ -185,6 +185,9 @@ worker_dispatch(const struct msg_hdr *hdr, const void *buf, int fd)
 		if (worker.nfound < worker.conf.nprocs) {
 			worker.nfound++;
 			proc_adopt(p, mp);
+			/* Serve bluepillctl once every process is known. */
+			if (worker.nfound == worker.conf.nprocs)
+				control_init(MSG_CTL_FD);
 		} else
 			proc_on_found(p, mp);
 		return 0;
@@ -293,7 +296,6 @@ worker_main(const char *app, uint32_t uid, uint32_t gid, int foreground,
 	ev_int = evsignal_new(worker.base, SIGINT, worker_sigterm, NULL);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
-	control_init(MSG_CTL_FD);
 
 	event_base_dispatch(worker.base);
 	return 0;
