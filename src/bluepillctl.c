@@ -692,12 +692,16 @@ bluepillctl_run(struct bluepillctl *bc)
 		return rc;
 	}
 	if (bluepillctl_send(fd, line, len) == -1) {
-		rc = errno == EPIPE || errno == ECONNRESET ?
-		    bluepillctl_connect_failed(bc, ECONNREFUSED) :
-		    bluepillctl_fail(CTL_EXIT_NOAPP, strerror(errno));
-		free(line);
-		close(fd);
-		return rc;
+		if (errno != EPIPE && errno != ECONNRESET) {
+			rc = bluepillctl_fail(CTL_EXIT_NOAPP, strerror(errno));
+			free(line);
+			close(fd);
+			return rc;
+		}
+		/*
+		 * The worker may have refused us before reading: its reply
+		 * is still queued for us to read.
+		 */
 	}
 	free(line);
 	rc = bluepillctl_read(bc, fd);

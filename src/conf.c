@@ -2362,13 +2362,19 @@ conf_load_one(const char *path, const struct conf_opts *opts, struct app *app,
 			config_init(&cf);
 			/* @include is refused above; point any leftover at nothing */
 			config_set_include_dir(&cf, "/dev/null");
-			if (config_read_string(&cf, buf) == CONFIG_FALSE)
-				conf_err(&l, (unsigned)config_error_line(&cf),
-				    "syntax error: %s",
-				    config_error_text(&cf) ?
-				        config_error_text(&cf) :
-				        "unknown");
-			else {
+			if (config_read_string(&cf, buf) == CONFIG_FALSE) {
+				const char *t = config_error_text(&cf);
+
+				/* libconfig's text is often "syntax error" */
+				if (t == NULL || strcmp(t, "syntax error") == 0)
+					conf_err(&l,
+					    (unsigned)config_error_line(&cf),
+					    "syntax error");
+				else
+					conf_err(&l,
+					    (unsigned)config_error_line(&cf),
+					    "syntax error: %s", t);
+			} else {
 				conf_app_walk(&l, &cf);
 				if (l.nerr == 0)
 					conf_worker_alone(&l);

@@ -39,6 +39,9 @@
 #define WORKER_BACKOFF_MIN_MS 1000
 #define WORKER_BACKOFF_MAX_MS 60000
 #define SPAWN_BURST_MIN 32
+#define QUEUE_HIGH (1u << 20)  /* stop serving a worker's requests above */
+#define QUEUE_LOW (256u << 10) /* and serve them again below */
+#define QUEUE_STALL_S 3        /* a worker stuck above QUEUE_HIGH ends */
 
 /* The master's record of one process's main pid. */
 struct mproc {
@@ -91,6 +94,9 @@ struct mapp {
 	int retired; /* removed by reload: freed once its worker is gone */
 	uint32_t backoff_ms;
 	struct event *ev_restart;
+	struct event *ev_retire; /* ends a retired worker after its reply */
+	struct event *ev_stall;  /* ends a worker that stopped reading */
+	int stalled;             /* its requests are not read meanwhile */
 	time_t started;
 	struct mproc *mp;
 	double tokens;
@@ -102,6 +108,7 @@ static struct mapp *apps;
 static struct job *jobs;
 static int privileged;
 static int foreground;
+static struct mapp *reload_requester; /* whose worker asked for a reload */
 static int verbose;
 static int shutting_down;
 static char rundir[BP_RUNDIR_MAX];
@@ -111,6 +118,8 @@ static void master_worker_start(struct mapp *);
 static void master_worker_drop(struct mapp *, const char *);
 static void master_chan_read(evutil_socket_t, short, void *);
 static void master_log_errors(const char *, const char *);
+static void master_retire_later(evutil_socket_t, short, void *);
+static void master_stall_expired(evutil_socket_t, short, void *);
 
 /* Returns CLOCK_MONOTONIC in milliseconds. */
 static uint64_t
@@ -155,6 +164,31 @@ master_send(struct mapp *ma, uint16_t type, const void *p, size_t len)
 	}
 	if (ma->q.head != NULL)
 		event_add(ma->ev_chan_w, NULL);
+	/*
+	 * Back-pressure: a worker that does not read its answers fast
+	 * enough gets no new requests served until they drain; one that
+	 * stays stuck for QUEUE_STALL_S is ended.
+	 */
+	if (ma->q.bytes > QUEUE_HIGH && !ma->stalled && ma->ev_chan != NULL) {
+		struct timeval tv = { QUEUE_STALL_S, 0 };
+
+		ma->stalled = 1;
+		event_del(ma->ev_chan);
+		if (ma->ev_stall == NULL)
+			ma->ev_stall = evtimer_new(base, master_stall_expired,
+			    ma);
+		evtimer_add(ma->ev_stall, &tv);
+	}
+}
+
+/* A worker stayed behind on its answers for too long. */
+static void
+master_stall_expired(evutil_socket_t fd, short ev, void *arg)
+{
+	struct mapp *ma = arg;
+
+	if (ma->stalled)
+		master_worker_drop(ma, "channel failed");
 }
 
 /* Drains the outgoing queue when the channel has room again. */
@@ -164,10 +198,17 @@ master_chan_write(evutil_socket_t fd, short ev, void *arg)
 	struct mapp *ma = arg;
 	int r = msg_queue_flush(&ma->q, ma->chan);
 
-	if (r == -1)
+	if (r == -1) {
 		master_worker_drop(ma, "channel failed");
-	else if (r == 1)
+		return;
+	}
+	if (r == 1)
 		event_add(ma->ev_chan_w, NULL);
+	if (ma->stalled && ma->q.bytes < QUEUE_LOW) {
+		ma->stalled = 0;
+		evtimer_del(ma->ev_stall);
+		event_add(ma->ev_chan, NULL);
+	}
 }
 
 /* Builds the path of a process's adoption record. */
@@ -749,6 +790,9 @@ master_dispatch(struct mapp *ma, const struct msg_hdr *hdr, const void *buf)
 
 	if (hdr->type < MSG_HELLO || hdr->type >= MSG_W2M_LAST)
 		return -1;
+	/* A retired worker's processes belong to its successor now. */
+	if (ma->retired)
+		return 0;
 	if (ma->phase == W_CONF) {
 		if (hdr->type != MSG_HELLO)
 			return -1;
@@ -797,10 +841,19 @@ master_dispatch(struct mapp *ma, const struct msg_hdr *hdr, const void *buf)
 		return 0;
 	case MSG_RELOAD: {
 		struct msg_text t;
+		struct timeval tv = { 1, 0 };
 
 		memset(&t, 0, sizeof(t));
+		reload_requester = ma;
 		master_reload(&t.code, t.text, sizeof(t.text));
+		reload_requester = NULL;
 		master_send(ma, MSG_RELOAD_RESULT, &t, sizeof(t));
+		/* Its own app changed or went: end it once it has replied. */
+		if (ma->retired) {
+			ma->ev_retire = evtimer_new(base, master_retire_later,
+			    ma);
+			evtimer_add(ma->ev_retire, &tv);
+		}
 		return 0;
 	}
 	default:
@@ -839,7 +892,7 @@ master_chan_read(evutil_socket_t fd, short ev, void *arg)
 			master_worker_drop(ma, "refused request");
 			return;
 		}
-		if (ma->chan < 0)
+		if (ma->chan < 0 || ma->stalled)
 			return;
 	}
 }
@@ -862,6 +915,9 @@ master_worker_drop(struct mapp *ma, const char *why)
 		ma->ev_chan_w = NULL;
 	}
 	msg_queue_clear(&ma->q);
+	ma->stalled = 0;
+	if (ma->ev_stall != NULL)
+		evtimer_del(ma->ev_stall);
 	if (ma->chan >= 0) {
 		close(ma->chan);
 		ma->chan = -1;
@@ -1081,6 +1137,10 @@ master_app_free(struct mapp *ma)
 		master_mproc_clear(&ma->mp[i]);
 	if (ma->ev_restart != NULL)
 		event_free(ma->ev_restart);
+	if (ma->ev_retire != NULL)
+		event_free(ma->ev_retire);
+	if (ma->ev_stall != NULL)
+		event_free(ma->ev_stall);
 	if (ma->ctl_fd >= 0)
 		close(ma->ctl_fd);
 	if (ma->log_fd >= 0)
@@ -1098,7 +1158,10 @@ master_worker_exited(struct mapp *ma, int status)
 	struct timeval tv;
 	time_t ran = time(NULL) - ma->started;
 
-	if (WIFSIGNALED(status))
+	if (ma->retired)
+		log_info("%s: previous worker %ld ended", ma->app->conf.name,
+		    (long)ma->worker);
+	else if (WIFSIGNALED(status))
 		log_warnx("%s: worker %ld killed by signal %d",
 		    ma->app->conf.name, (long)ma->worker, WTERMSIG(status));
 	else if (!ma->quit)
@@ -1336,6 +1399,20 @@ master_app_retire(struct mapp *ma)
 	}
 	if (ma->ev_restart != NULL)
 		evtimer_del(ma->ev_restart);
+	if (ma == reload_requester)
+		return; /* ended after its reply: master_retire_later */
+	if (ma->worker > 0)
+		master_worker_drop(ma, NULL);
+	else
+		master_app_free(ma);
+}
+
+/* Ends a retired worker that asked for the reload, now it has replied. */
+static void
+master_retire_later(evutil_socket_t fd, short ev, void *arg)
+{
+	struct mapp *ma = arg;
+
 	if (ma->worker > 0)
 		master_worker_drop(ma, NULL);
 	else

@@ -243,7 +243,7 @@ struct bad {
 /* clang-format off */
 static const struct bad bads[] = {
 	{ "bad-include.conf", 0, 2, "@include is not allowed", 0 },
-	{ "bad-syntax.conf", 0, 2, "syntax error: syntax error", 0 },
+	{ "bad-syntax.conf", 0, 2, "syntax error", 0 },
 	{ "bad-unknown-key.conf", 0, 1, "unknown setting \"usr\"", 0 },
 	{ "bad-unknown-proc-key.conf", 0, 5,
 	  "unknown setting \"usr\" in process \"unicorn\"", 0 },
