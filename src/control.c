@@ -31,6 +31,7 @@
 #include "worker.h"
 
 #define LOG_RING 128
+#define ACCEPT_BURST 16
 #define LOG_FOLLOW_MAX_BUF (1u << 20)
 
 enum client_state {
@@ -144,8 +145,20 @@ control_client_free(struct client *c)
 	nclients--;
 	if (c->tmr != NULL)
 		event_free(c->tmr);
-	if (c->bev != NULL)
+	if (c->bev != NULL) {
+		/*
+		 * Close now: bufferevent_free would leave the close to the
+		 * loop's finalizers, and a burst of shed clients would hold
+		 * their descriptors meanwhile.
+		 */
+		evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		bufferevent_setfd(c->bev, -1);
+		if (fd >= 0)
+			close(fd);
 		bufferevent_free(c->bev);
+	}
 	free(c->t0);
 	free(c->match);
 	free(c);
@@ -613,10 +626,16 @@ control_accept(evutil_socket_t lfd, short ev, void *arg)
 	    "{\"v\":1,\"exit\":3,\"error\":\"permission denied\"}\n";
 	struct timeval tv;
 	struct client *c;
-	int fd;
+	int fd, naccepted = 0;
 
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
-	    0) {
+	/*
+	 * A few at a time: a shed client's socket is closed only when the
+	 * loop runs its finalizers, so a burst of thousands accepted in one
+	 * go would hold thousands of descriptors for a moment.
+	 */
+	while (naccepted++ < ACCEPT_BURST &&
+	    (fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
+	        0) {
 		if (!control_authorized(fd)) {
 			if (send(fd, denied, sizeof(denied) - 1,
 			        MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
