@@ -126,7 +126,13 @@ log_emit(int pri, const char *fmt, va_list ap, int with_errno)
 		if (!log_midline) {
 			ssize_t w = write(log_fd, out, n);
 
-			log_midline = w > 0 && (size_t)w < n;
+			/* Take a partial line back out, or end it later. */
+			if (w > 0 && (size_t)w < n) {
+				off_t end = lseek(log_fd, 0, SEEK_END);
+
+				log_midline = end < w ||
+				    ftruncate(log_fd, end - w) == -1;
+			}
 		}
 	} else
 		syslog(pri, "%s", line);
