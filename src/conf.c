@@ -25,6 +25,7 @@
 
 #include <libconfig.h>
 
+#include "check.h"
 #include "conf.h"
 #include "log.h"
 
@@ -194,19 +195,6 @@ static const unsigned conf_check_masks[CK_MAX] = {
 	[CK_COMMAND] = CM(CHECK_EXEC),
 	[CK_WITHIN] = CM(CHECK_FLAPPING),
 	[CK_RETRY_IN] = CM(CHECK_FLAPPING),
-};
-
-static const char *const conf_check_types[] = {
-	[CHECK_NONE] = NULL,
-	[CHECK_MEM_USAGE] = "mem_usage",
-	[CHECK_CPU_USAGE] = "cpu_usage",
-	[CHECK_RUNNING_TIME] = "running_time",
-	[CHECK_FILE_TIME] = "file_time",
-	[CHECK_HTTP] = "http",
-	[CHECK_ZOMBIE_PROCESS] = "zombie_process",
-	[CHECK_EXEC] = "exec",
-	[CHECK_ALWAYS_TRUE] = "always_true",
-	[CHECK_FLAPPING] = "flapping",
 };
 
 static const char *const conf_actions[] = {
@@ -1365,7 +1353,7 @@ conf_check(struct conf_loader *l, const config_setting_t *cs, uint16_t proc,
 	if (conf_string(l, k[CK_TYPE], &tname) == -1)
 		return;
 	for (type = CHECK_MEM_USAGE; type <= CHECK_FLAPPING; type++)
-		if (strcmp(tname, conf_check_types[type]) == 0)
+		if (strcmp(tname, check_type_name(type)) == 0)
 			break;
 	if (type > CHECK_FLAPPING) {
 		conf_err(l, conf_line(k[CK_TYPE]),
