@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,12 +104,15 @@ struct mapp {
 	uint64_t tokens_ms;
 };
 
+extern char **environ;
+
 static struct event_base *base;
 static struct mapp *apps;
 static struct job *jobs;
 static int privileged;
 static int foreground;
 static struct mapp *reload_requester; /* whose worker asked for a reload */
+static int selfexe = -1;              /* our binary, to re-execute workers */
 static int verbose;
 static int shutting_down;
 static char rundir[BP_RUNDIR_MAX];
@@ -1081,6 +1085,14 @@ master_worker_start(struct mapp *ma)
 			master_place_fd(moved[2], MSG_CTL_FD + 1);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/*
+		 * Our own binary through the fd opened at startup: under
+		 * valgrind /proc/self/exe would name the tool, and after an
+		 * upgrade the fd still is the binary this master runs.
+		 */
+		if (selfexe >= 0)
+			syscall(SYS_execveat, selfexe, "", argv, environ,
+			    AT_EMPTY_PATH);
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
@@ -1517,6 +1529,7 @@ master_reload(int *code, char *text, size_t len)
 	log_info("reloaded: %d added, %d changed, %d removed, %d refused",
 	    added, changed, removed, failed);
 	conf_set_free(&set);
+	malloc_trim(0);
 }
 
 /*
@@ -1666,9 +1679,16 @@ master_main(const char *cdir, const char *rdir, int fg, int verb)
 	snprintf(rundir, sizeof(rundir), "%s", rdir);
 	umask(022);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Keep big temporary buffers (a drop-in is read into 1 MiB) in
+	 * their own mappings: glibc would otherwise raise the threshold
+	 * after the first free and leave them dirty in the heap for good.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	master_rundir();
 	pidfd = master_pidfile_lock();
+	selfexe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	conf_opts_init(&opts, rundir);
 	memset(&set, 0, sizeof(set));
 	conf_load_dir(confdir, &opts, &set);
@@ -1703,6 +1723,8 @@ master_main(const char *cdir, const char *rdir, int fg, int verb)
 		set.files[i].app = NULL;
 	}
 	conf_set_free(&set);
+	/* Loading drop-ins used buffers the master never needs again. */
+	malloc_trim(0);
 	/* Children that ended before the loop existed. */
 	master_sigchld(SIGCHLD, 0, NULL);
 	event_base_dispatch(base);
@@ -1710,8 +1732,9 @@ master_main(const char *cdir, const char *rdir, int fg, int verb)
 	while (apps != NULL) {
 		struct mapp *ma = apps;
 
-		if (ma->worker > 0)
-			master_worker_drop(ma, NULL);
+		/* Workers exit cleanly on the channel's EOF (and got TERM). */
+		ma->worker = 0;
+		master_worker_drop(ma, NULL);
 		ma->retired = 1;
 		master_app_free(ma);
 	}

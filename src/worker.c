@@ -4,6 +4,8 @@
  * from the master, and from then on runs one libevent loop: master
  * reports feed the state machines, the control socket feeds commands.
  */
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -271,6 +273,13 @@ worker_main(const char *app, uint32_t uid, uint32_t gid, int foreground,
 	struct event *ev_term, *ev_int;
 
 	log_init(foreground, verbose, "bluepilld");
+	{
+		/* top and pgrep show "bp:APP" instead of "exe" */
+		char comm[16];
+
+		snprintf(comm, sizeof(comm), "bp:%s", app);
+		prctl(PR_SET_NAME, comm, 0, 0, 0);
+	}
 	if (has_log_fd)
 		log_set_fd(MSG_CTL_FD + 1);
 	worker.privileged = geteuid() == 0;
