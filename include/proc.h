@@ -58,7 +58,7 @@ struct proc {
 	struct event *tmr_step;
 	uint64_t cpu_ticks; /* last CPU sample, for status */
 	uint64_t cpu_ms;
-	pid_t cpu_pid; /* the pid the last sample was of */
+	pid_t cpu_pid;      /* the pid the last sample was of */
 	uint32_t cpu_centi; /* CPU use since the previous sample, 1/100 % */
 	uint64_t rss;
 	struct proc_event_rec hist[PROC_HISTORY];
