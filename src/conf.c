@@ -464,15 +464,20 @@ conf_scale(uint64_t ip, uint64_t fp, unsigned fd, uint64_t unit, uint64_t *out)
 	return WHY_OK;
 }
 
-/* Parses a duration string into milliseconds, saying why on failure. */
+/* A unit suffix and what one of it is worth. */
+struct conf_unit {
+	const char *name;
+	uint64_t factor;
+};
+
+/*
+ * Parses "NUMBER [UNIT]" against a table of units (compared ignoring
+ * case when nocase), saying why on failure.
+ */
 static enum conf_why
-conf_duration_why(const char *s, uint64_t *ms)
+conf_unit_why(const char *s, const struct conf_unit *units, size_t nunits,
+    int nocase, uint64_t *out)
 {
-	static const struct {
-		const char *unit;
-		uint64_t ms;
-	} units[] = { { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
-		{ "h", 3600000 }, { "d", 86400000 } };
 	uint64_t ip, fp;
 	unsigned fd;
 	enum conf_why why;
@@ -484,39 +489,38 @@ conf_duration_why(const char *s, uint64_t *ms)
 		return why;
 	while (*s == ' ')
 		s++;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(s, units[i].unit) == 0)
-			return conf_scale(ip, fp, fd, units[i].ms, ms);
+	for (i = 0; i < nunits; i++)
+		if ((nocase ? strcasecmp(s, units[i].name) :
+		              strcmp(s, units[i].name)) == 0)
+			return conf_scale(ip, fp, fd, units[i].factor, out);
 	return WHY_UNIT;
+}
+
+/* Parses a duration string into milliseconds, saying why on failure. */
+static enum conf_why
+conf_duration_why(const char *s, uint64_t *ms)
+{
+	static const struct conf_unit units[] = { { "", 1000 }, { "ms", 1 },
+		{ "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 } };
+
+	return conf_unit_why(s, units, sizeof(units) / sizeof(units[0]), 0, ms);
 }
 
 /* Parses a size string into bytes, saying why on failure. */
 static enum conf_why
 conf_size_why(const char *s, uint64_t *bytes)
 {
-	static const struct {
-		const char *unit;
-		int shift;
-	} units[] = { { "", 0 }, { "b", 0 }, { "k", 10 }, { "kb", 10 },
-		{ "kib", 10 }, { "m", 20 }, { "mb", 20 }, { "mib", 20 },
-		{ "g", 30 }, { "gb", 30 }, { "gib", 30 }, { "t", 40 },
-		{ "tb", 40 }, { "tib", 40 } };
-	uint64_t ip, fp;
-	unsigned fd;
-	enum conf_why why;
-	size_t i;
+	static const struct conf_unit units[] = { { "", 1 }, { "b", 1 },
+		{ "k", 1ULL << 10 }, { "kb", 1ULL << 10 },
+		{ "kib", 1ULL << 10 }, { "m", 1ULL << 20 },
+		{ "mb", 1ULL << 20 }, { "mib", 1ULL << 20 },
+		{ "g", 1ULL << 30 }, { "gb", 1ULL << 30 },
+		{ "gib", 1ULL << 30 }, { "t", 1ULL << 40 },
+		{ "tb", 1ULL << 40 }, { "tib", 1ULL << 40 } };
 
-	if (s == NULL || *s == '\0')
-		return WHY_EMPTY;
-	if ((why = conf_parse_number(&s, &ip, &fp, &fd)) != WHY_OK)
-		return why;
-	while (*s == ' ')
-		s++;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcasecmp(s, units[i].unit) == 0)
-			return conf_scale(ip, fp, fd, 1ULL << units[i].shift,
-			    bytes);
-	return WHY_UNIT;
+	return conf_unit_why(s, units, sizeof(units) / sizeof(units[0]), 1,
+	    bytes);
 }
 
 /* Parses a duration string into milliseconds. */
