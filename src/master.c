@@ -93,6 +93,7 @@ struct mapp {
 	enum worker_phase phase;
 	int quit;    /* the worker quit on purpose: no restart */
 	int retired; /* removed by reload: freed once its worker is gone */
+	int stale;   /* during a reload: no drop-in has named it yet */
 	uint32_t backoff_ms;
 	struct event *ev_restart;
 	struct event *ev_retire; /* ends a retired worker after its reply */
@@ -1461,10 +1462,7 @@ master_reload(int *code, char *text, size_t len)
 	}
 	/* Mark every app; the ones still in some drop-in are unmarked. */
 	for (ma = apps; ma != NULL; ma = ma->next)
-		ma->quit = ma->quit ? 2 : 0;
-	for (ma = apps; ma != NULL; ma = ma->next)
-		if (!ma->retired)
-			ma->retired = -1;
+		ma->stale = !ma->retired;
 	for (i = 0; i < set.nfiles; i++) {
 		struct conf_file *cf = &set.files[i];
 
@@ -1477,19 +1475,19 @@ master_reload(int *code, char *text, size_t len)
 				o += (size_t)snprintf(text + o, len - o, "%s",
 				    cf->errors ? cf->errors : "");
 			for (ma = apps; ma != NULL; ma = ma->next)
-				if (ma->retired == -1 &&
+				if (ma->stale &&
 				    strcmp(ma->app->file, cf->path) == 0)
-					ma->retired = 0;
+					ma->stale = 0;
 			continue;
 		}
 		ma = NULL;
 		for (next = apps; next != NULL; next = next->next)
-			if (next->retired == -1 &&
+			if (next->stale &&
 			    strcmp(next->app->conf.name, cf->app->conf.name) ==
 			        0)
 				ma = next;
 		if (ma != NULL && conf_app_equal(ma->app, cf->app)) {
-			ma->retired = 0;
+			ma->stale = 0;
 			continue;
 		}
 		{
@@ -1499,7 +1497,7 @@ master_reload(int *code, char *text, size_t len)
 			if (ma != NULL) {
 				changed++;
 				master_app_carry(ma, nma);
-				ma->retired = 0;
+				ma->stale = 0;
 				master_app_retire(ma);
 			} else
 				added++;
@@ -1508,7 +1506,8 @@ master_reload(int *code, char *text, size_t len)
 	}
 	for (ma = apps; ma != NULL; ma = next) {
 		next = ma->next;
-		if (ma->retired == -1) {
+		if (ma->stale) {
+			ma->stale = 0;
 			removed++;
 			log_info("%s: removed; its processes keep running",
 			    ma->app->conf.name);
@@ -1516,7 +1515,7 @@ master_reload(int *code, char *text, size_t len)
 		}
 	}
 	for (ma = apps; ma != NULL; ma = ma->next)
-		if (ma->quit == 2 && !ma->retired) {
+		if (ma->quit && !ma->retired) {
 			/* reload restarts a worker that quit */
 			ma->quit = 0;
 			if (ma->worker == 0)
