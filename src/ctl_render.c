@@ -393,6 +393,25 @@ ctl_render_family(FILE *fp, const char *name, const char *type,
 	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* Prints one metric family with a sample per process from a JSON field. */
+static void
+ctl_render_series(FILE *fp, const char *app, const json_t *procs,
+    const char *name, const char *type, const char *help, const char *key)
+{
+	const json_t *p;
+	size_t i;
+
+	ctl_render_family(fp, name, type, help);
+	json_array_foreach(procs, i, p)
+	{
+		fprintf(fp, "%s{", name);
+		ctl_render_labels(fp, app, p);
+		fputs("} ", fp);
+		ctl_render_number(fp, json_object_get(p, key));
+		fputc('\n', fp);
+	}
+}
+
 /* Returns a process's uptime: seconds in state up, 0 otherwise. */
 static json_int_t
 ctl_render_uptime(const json_t *proc, time_t now)
@@ -456,38 +475,16 @@ ctl_render_metrics(FILE *fp, const json_t *reply, time_t now)
 		}
 	}
 
-	ctl_render_family(fp, "bluepill_process_restarts_total", "counter",
-	    "Restarts of the process since its application was loaded.");
-	json_array_foreach(procs, i, p)
-	{
-		fputs("bluepill_process_restarts_total{", fp);
-		ctl_render_labels(fp, app, p);
-		fputs("} ", fp);
-		ctl_render_number(fp, json_object_get(p, "restarts"));
-		fputc('\n', fp);
-	}
-
-	ctl_render_family(fp, "bluepill_process_memory_bytes", "gauge",
-	    "Resident memory of the process, in bytes.");
-	json_array_foreach(procs, i, p)
-	{
-		fputs("bluepill_process_memory_bytes{", fp);
-		ctl_render_labels(fp, app, p);
-		fputs("} ", fp);
-		ctl_render_number(fp, json_object_get(p, "memory"));
-		fputc('\n', fp);
-	}
-
-	ctl_render_family(fp, "bluepill_process_cpu_percent", "gauge",
-	    "CPU use of the process since the previous sample, in percent of one core.");
-	json_array_foreach(procs, i, p)
-	{
-		fputs("bluepill_process_cpu_percent{", fp);
-		ctl_render_labels(fp, app, p);
-		fputs("} ", fp);
-		ctl_render_number(fp, json_object_get(p, "cpu"));
-		fputc('\n', fp);
-	}
+	ctl_render_series(fp, app, procs, "bluepill_process_restarts_total",
+	    "counter",
+	    "Restarts of the process since its application was loaded.",
+	    "restarts");
+	ctl_render_series(fp, app, procs, "bluepill_process_memory_bytes",
+	    "gauge", "Resident memory of the process, in bytes.", "memory");
+	ctl_render_series(fp, app, procs, "bluepill_process_cpu_percent",
+	    "gauge",
+	    "CPU use of the process since the previous sample, in percent of one core.",
+	    "cpu");
 
 	ctl_render_family(fp, "bluepill_process_uptime_seconds", "gauge",
 	    "Seconds the process has been up; 0 when it is not up.");
