@@ -185,6 +185,7 @@ struct app {
 	struct strtab mstr;         /* master-only strings */
 	char file[BP_PATH_MAX];     /* the drop-in it came from */
 	char log_file[BP_PATH_MAX]; /* "" = syslog */
+	uint32_t max_processes;     /* 0 = no limit */
 };
 
 /* Returns the string at off, or "" when off is out of range. */

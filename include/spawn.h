@@ -16,10 +16,11 @@ const struct cmd_conf *spawn_cmd(const struct app *app, uint32_t proc,
  * Forks and execs a job of process proc.  target is the pid that {{PID}}
  * stands for.  Returns the child's pid and sets *errfd to the read end of
  * a close-on-exec pipe: EOF when the exec happened, or an int errno (and
- * the failing step's name) when it did not.  -1 on fork failure.
+ * the failing step's name) when it did not.  -1 on fork failure.  cgfd
+ * is the app's cgroup.procs (-1: none) for its max_processes.
  */
 pid_t spawn_job(const struct app *app, uint32_t proc, enum job_kind kind,
-    int32_t arg, pid_t target, int privileged, int *errfd);
+    int32_t arg, pid_t target, int privileged, int cgfd, int *errfd);
 /*
  * Builds argv for a command: a shell string runs through /bin/sh -c, with
  * "exec " put in front of a single simple command so that the supervised

@@ -85,6 +85,8 @@ EXTRA_DIST += \
 	tests/data/conf/bad-supp-group.conf \
 	tests/data/conf/bad-syntax.conf \
 	tests/data/conf/bad-times-big.conf \
+	tests/data/conf/bad-max-processes.conf \
+	tests/data/conf/bad-max-processes-type.conf \
 	tests/data/conf/bad-times.conf \
 	tests/data/conf/bad-type-bool.conf \
 	tests/data/conf/bad-type-cmd.conf \

@@ -35,7 +35,8 @@
 #define CONF_MIN_EVERY_MS 100       /* shortest check interval */
 #define CONF_DEFAULT_TIMEOUT_MS 5000
 #define CONF_DEFAULT_FLAP_TIMES 5
-#define CONF_QUOTE_MAX 256 /* room for a quoted foreign value */
+#define CONF_MAX_PROCESSES_MAX 4194304 /* the kernel's PID_MAX_LIMIT */
+#define CONF_QUOTE_MAX 256             /* room for a quoted foreign value */
 
 /* A growable text buffer for error lines. */
 struct conf_buf {
@@ -92,13 +93,14 @@ enum {
 	AK_CTL_GROUPS,
 	AK_WORKER_USER,
 	AK_PROCESSES,
+	AK_MAX_PROCESSES,
 	AK_MAX
 };
 
 /* clang-format off */
 static const char *const conf_app_keys[AK_MAX] = {
 	"name", "uid", "gid", "working_dir", "environment", "log_file",
-	"ctl_groups", "worker_user", "processes",
+	"ctl_groups", "worker_user", "processes", "max_processes",
 };
 /* clang-format on */
 
@@ -2016,6 +2018,29 @@ conf_worker_alone(struct conf_loader *l)
 	free(used);
 }
 
+/* Reads max_processes: a whole number of processes the app may run. */
+static void
+conf_max_processes(struct conf_loader *l, const config_setting_t *s)
+{
+	long long n;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		conf_err(l, conf_line(s),
+		    "max_processes: expected an integer (processes and "
+		    "threads the app may run at once)");
+		return;
+	}
+	n = config_setting_get_int64(s);
+	if (n < 1 || n > CONF_MAX_PROCESSES_MAX) {
+		conf_err(l, conf_line(s),
+		    "max_processes: must be between 1 and %d",
+		    CONF_MAX_PROCESSES_MAX);
+		return;
+	}
+	l->app->max_processes = (uint32_t)n;
+}
+
 /* Walks the top level of a parsed drop-in. */
 static void
 conf_app_walk(struct conf_loader *l, config_t *cf)
@@ -2084,6 +2109,9 @@ conf_app_walk(struct conf_loader *l, config_t *cf)
 			}
 		}
 	}
+
+	if (k[AK_MAX_PROCESSES] != NULL)
+		conf_max_processes(l, k[AK_MAX_PROCESSES]);
 
 	e = k[AK_PROCESSES];
 	if (e == NULL)
@@ -2724,7 +2752,8 @@ conf_app_equal(const struct app *a, const struct app *b)
 	return conf_strtab_equal(&a->wstr, &b->wstr) &&
 	    conf_strtab_equal(&a->mstr, &b->mstr) &&
 	    memcmp(a->file, b->file, sizeof(a->file)) == 0 &&
-	    memcmp(a->log_file, b->log_file, sizeof(a->log_file)) == 0;
+	    memcmp(a->log_file, b->log_file, sizeof(a->log_file)) == 0 &&
+	    a->max_processes == b->max_processes;
 }
 
 /* Describes the calling process: root or not, and its ids. */

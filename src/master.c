@@ -30,6 +30,7 @@
 #include <event2/event.h>
 
 #include "bluepill.h"
+#include "cgroup.h"
 #include "conf.h"
 #include "log.h"
 #include "master.h"
@@ -90,6 +91,7 @@ struct mapp {
 	struct msg_queue q;
 	int ctl_fd;
 	int log_fd;
+	int cg_fd; /* cgroup.procs of its max_processes cgroup, or -1 */
 	enum worker_phase phase;
 	int quit;    /* the worker quit on purpose: no restart */
 	int retired; /* removed by reload: freed once its worker is gone */
@@ -542,7 +544,7 @@ master_step_name(int step)
 {
 	static const char *const names[] = { "?", "signals", "setsid",
 		"setgroups", "setgid", "setuid", "chdir", "pid file", "stdio",
-		"exec" };
+		"exec", "max_processes" };
 
 	if (step < 0 || (size_t)step >= sizeof(names) / sizeof(names[0]))
 		return "?";
@@ -671,7 +673,7 @@ master_spawn(struct mapp *ma, const struct msg_job *req)
 		return;
 	}
 	pid = spawn_job(ma->app, req->proc, req->kind, req->arg, target,
-	    privileged, &errfd);
+	    privileged, ma->cg_fd, &errfd);
 	if (pid == -1) {
 		log_warn("%s: fork", master_tag(ma, req->proc));
 		master_spawn_refuse(ma, req, errno);
@@ -721,8 +723,9 @@ master_signal_allowed(const struct mapp *ma, uint32_t idx, int signo)
 /*
  * Tells whether a worker may have a child of its process signalled: the
  * pid runs as the process's uid and descends from the live main pid, or
- * is an orphan the kernel gave to us (our child as subreaper) in the
- * session of this process's current or previous main pid.
+ * is an orphan in the session of this process's current or previous main
+ * pid that descends from us (the kernel gave it or an ancestor to us as
+ * subreaper), so a whole orphaned tree can go in one round.
  */
 static int
 master_child_ok(const struct mapp *ma, uint32_t idx, pid_t child)
@@ -737,8 +740,9 @@ master_child_ok(const struct mapp *ma, uint32_t idx, pid_t child)
 		return 0;
 	if (m->pid != 0 && procfs_is_descendant(child, m->pid))
 		return 1;
-	return st.ppid == getpid() && st.session > 1 &&
-	    (st.session == m->sid || st.session == m->prev_sid);
+	return st.session > 1 &&
+	    (st.session == m->sid || st.session == m->prev_sid) &&
+	    (st.ppid == getpid() || procfs_is_descendant(child, getpid()));
 }
 
 /* Serves MSG_SIGNAL after the caller checked ranges and the signal. */
@@ -1158,6 +1162,8 @@ master_app_free(struct mapp *ma)
 		close(ma->ctl_fd);
 	if (ma->log_fd >= 0)
 		close(ma->log_fd);
+	if (ma->cg_fd >= 0)
+		close(ma->cg_fd);
 	free(ma->mp);
 	conf_app_free(ma->app);
 	free(ma->app);
@@ -1325,6 +1331,36 @@ master_sigusr1(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+/*
+ * Sets up an app's max_processes: its cgroup's cgroup.procs, or -1 when
+ * it sets none or no cgroup can hold it (spawn then uses RLIMIT_NPROC).
+ */
+static int
+master_app_contain(const struct app *app)
+{
+	static int cg_state; /* 0 = not tried, 1 = ready, -1 = none */
+	char dir[BP_PATH_MAX];
+	int fd;
+
+	if (app->max_processes == 0)
+		return -1;
+	if (privileged && cg_state == 0)
+		cg_state = cgroup_init(rundir) == 0 ? 1 : -1;
+	if (cg_state == 1 &&
+	    (fd = cgroup_app_open(app->conf.name, app->max_processes)) >= 0) {
+		cgroup_app_path(app->conf.name, dir, sizeof(dir));
+		log_info("%s: at most %u processes (cgroup %s)", app->conf.name,
+		    app->max_processes, dir);
+		return fd;
+	}
+	log_warnx("%s: at most %u processes per uid (RLIMIT_NPROC: no pids "
+	          "cgroup%s; it counts every process of each uid the app runs "
+	          "as and does not bind root)",
+	    app->conf.name, app->max_processes,
+	    privileged ? "" : " when not run as root");
+	return -1;
+}
+
 /* Adds a loaded app to the table (and starts its worker). */
 static struct mapp *
 master_app_add(struct app *app)
@@ -1340,6 +1376,7 @@ master_app_add(struct app *app)
 	ma->chan = -1;
 	ma->ctl_fd = -1;
 	ma->log_fd = -1;
+	ma->cg_fd = master_app_contain(app);
 	ma->tokens = app->conf.nprocs * 2.0 + SPAWN_BURST_MIN;
 	ma->tokens_ms = master_now_ms();
 	msg_queue_init(&ma->q);

@@ -57,7 +57,11 @@ struct pmon {
 	struct kid *orphans; /* children left when the main pid died */
 	uint16_t norphans;
 	uint8_t orphans_killed;
+	uint32_t ocap;    /* room in orphans */
+	pid_t orphan_sid; /* the dead main pid's session, until it is empty */
 };
+
+static void monitor_session_scan(struct pmon *m, pid_t sid);
 
 static struct pmon **mons; /* per process, NULL when nothing to monitor */
 static uint64_t tick_ms;
@@ -454,6 +458,9 @@ monitor_orphans_tick(struct proc *p, struct pmon *m)
 	uint16_t k, keep = 0;
 	int sig = m->orphans_killed ? SIGKILL : SIGTERM;
 
+	/* Those forked since the last round (a fork bomb) go too. */
+	if (m->orphans_killed && m->orphan_sid > 0)
+		monitor_session_scan(m, m->orphan_sid);
 	for (k = 0; k < m->norphans; k++) {
 		struct msg_signal ms;
 
@@ -474,6 +481,8 @@ monitor_orphans_tick(struct proc *p, struct pmon *m)
 	if (keep == 0) {
 		free(m->orphans);
 		m->orphans = NULL;
+		m->ocap = 0;
+		m->orphan_sid = 0;
 	}
 }
 
@@ -643,18 +652,40 @@ monitor_orphan_add(struct pmon *m, uint32_t *cap, pid_t pid, uint64_t ticks)
 }
 
 /*
- * The main pid is gone: its children that live on are orphans to end.
- * Besides the children seen at the last tick, every process still in the
- * dead process's session counts (it was started with setsid, so its
- * descendants share that session unless they left it), however many.
+ * Adds every live process of session sid to the orphans: the dead main
+ * pid started it with setsid, so its descendants share it unless they
+ * left it, however many they are and however fast they fork.
+ */
+static void
+monitor_session_scan(struct pmon *m, pid_t sid)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct procfs_stat st;
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end != '\0' || pid <= 1 || pid == sid ||
+		    procfs_read_stat((pid_t)pid, &st) == -1 ||
+		    st.session != sid || st.state == 'Z')
+			continue;
+		monitor_orphan_add(m, &m->ocap, (pid_t)pid, st.starttime);
+	}
+	closedir(d);
+}
+
+/*
+ * The main pid is gone: its children that live on are orphans to end,
+ * those seen at the last tick and everything in its session.
  */
 void
 monitor_main_exited(struct proc *p)
 {
 	struct pmon *m = mons != NULL ? mons[p->idx] : NULL;
-	uint32_t cap = 0;
-	struct dirent *de;
-	DIR *d;
 	uint16_t k;
 
 	if (m == NULL || !p->conf->monitor_children || p->pid == 0)
@@ -662,28 +693,19 @@ monitor_main_exited(struct proc *p)
 	free(m->orphans);
 	m->orphans = NULL;
 	m->norphans = 0;
+	m->ocap = 0;
 	for (k = 0; k < m->nkids; k++)
 		if (procfs_pid_alive(m->kids[k].pid, m->kids[k].start_ticks))
-			monitor_orphan_add(m, &cap, m->kids[k].pid,
+			monitor_orphan_add(m, &m->ocap, m->kids[k].pid,
 			    m->kids[k].start_ticks);
-	if ((d = opendir("/proc")) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			struct procfs_stat st;
-			char *end;
-			long pid = strtol(de->d_name, &end, 10);
-
-			if (*end != '\0' || pid <= 1 || pid == p->pid ||
-			    procfs_read_stat((pid_t)pid, &st) == -1 ||
-			    st.session != p->pid || st.state == 'Z')
-				continue;
-			monitor_orphan_add(m, &cap, (pid_t)pid, st.starttime);
-		}
-		closedir(d);
-	}
+	m->orphan_sid = p->pid;
+	monitor_session_scan(m, m->orphan_sid);
 	m->orphans_killed = 0;
 	monitor_proc_reset(p);
 	if (m->norphans > 0)
 		monitor_orphans_tick(p, m);
+	else
+		m->orphan_sid = 0;
 }
 
 /* Appends the known children of p to a status array. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -397,12 +398,31 @@ enum spawn_step {
 	STEP_PIDFILE,
 	STEP_STDIO,
 	STEP_EXEC,
+	STEP_CONTAIN,
 };
+
+/*
+ * Puts the child under its app's max_processes: into the app's cgroup
+ * when the master has one (cgfd), else RLIMIT_NPROC, which counts every
+ * process of the uid about to be taken and binds nobody but non-root.
+ */
+static int
+spawn_contain(const struct app *app, int cgfd)
+{
+	struct rlimit rl;
+
+	if (app->max_processes == 0)
+		return 0;
+	if (cgfd >= 0)
+		return write(cgfd, "0", 1) == 1 ? 0 : -1;
+	rl.rlim_cur = rl.rlim_max = app->max_processes;
+	return setrlimit(RLIMIT_NPROC, &rl);
+}
 
 /* The child's side of the ritual; never returns. */
 static void __attribute__((noreturn))
 spawn_child(const struct app *app, uint32_t proc, enum job_kind kind,
-    char **argv, char **env, int errfd, int privileged)
+    char **argv, char **env, int errfd, int privileged, int cgfd)
 {
 	const struct proc_exec *x = &app->execs[proc];
 	const struct proc_conf *pc = &app->procs[proc];
@@ -428,6 +448,8 @@ spawn_child(const struct app *app, uint32_t proc, enum job_kind kind,
 	if (setsid() == -1)
 		spawn_child_fail(errfd, STEP_SETSID);
 	umask(022);
+	if (spawn_contain(app, cgfd) == -1)
+		spawn_child_fail(errfd, STEP_CONTAIN);
 	if (write_pid && privileged) {
 		r = spawn_write_pidfile(pidfile, 1);
 		if (r == -1)
@@ -497,7 +519,7 @@ spawn_child(const struct app *app, uint32_t proc, enum job_kind kind,
 /* Forks and execs a job of process proc; see spawn.h. */
 pid_t
 spawn_job(const struct app *app, uint32_t proc, enum job_kind kind, int32_t arg,
-    pid_t target, int privileged, int *errfd)
+    pid_t target, int privileged, int cgfd, int *errfd)
 {
 	const struct cmd_conf *cmd;
 	char **argv, **env;
@@ -522,7 +544,7 @@ spawn_job(const struct app *app, uint32_t proc, enum job_kind kind, int32_t arg,
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		spawn_child(app, proc, kind, argv, env, p[1], privileged);
+		spawn_child(app, proc, kind, argv, env, p[1], privileged, cgfd);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);

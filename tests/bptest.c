@@ -21,7 +21,9 @@
  *					keep N sleeping children alive
  *	bptest report FILE		write identity, environment, fds and
  *					signal state to FILE, then sleep
- *	bptest fork-bomb [MAX]		a tree of MAX sleeping processes
+ *	bptest fork-bomb [MAX]		a tree of MAX sleeping processes; with
+ *					MAX 0, every process forks forever
+ *					(only under a process limit!)
  *	bptest with-ignored SIG[,SIG...] PROGRAM [ARG...]
  *					exec PROGRAM with those signal numbers
  *					ignored, even glibc's reserved 32 and 33
@@ -724,9 +726,17 @@ bptest_mode_fork_bomb(int argc, char **argv)
 		bptest_usage();
 	if (argc == 1)
 		budget = (long)bptest_number(argv[0]);
-	if (budget < 1 || budget > 10000)
+	if (budget < 0 || budget > 10000)
 		bptest_usage();
 	bptest_handle(SIGTERM, bptest_exit_on_term);
+	if (budget == 0) {
+		/* The real thing: every process forks again, forever. */
+		struct timespec ms = { 0, 20000000 };
+
+		for (;;)
+			if (fork() == -1)
+				nanosleep(&ms, NULL);
+	}
 	/* Each process keeps one slot and hands the rest to two children. */
 	budget--;
 	while (budget > 0) {

@@ -351,6 +351,11 @@ static const struct bad bads[] = {
 	  "\"mem_usage\"; ... } )", 0 },
 	{ "bad-times.conf", 0, 5, "times: need 1 <= N <= M <= 64", 0 },
 	{ "bad-times-big.conf", 0, 5, "times: need 1 <= N <= M <= 64", 0 },
+	{ "bad-max-processes.conf", 0, 2,
+	  "max_processes: must be between 1 and 4194304", 0 },
+	{ "bad-max-processes-type.conf", 0, 1,
+	  "max_processes: expected an integer (processes and threads the app "
+	  "may run at once)", 0 },
 	{ "bad-fires.conf", 0, 6,
 	  "fires: unknown action \"explode\" (restart, stop, unmonitor or "
 	  "start)", 0 },
@@ -600,6 +605,7 @@ test_good_full(void **state)
 	assert_int_equal(app.conf.worker_uid, user_uid("nobody"));
 	assert_int_equal(app.conf.worker_gid, user_gid("nobody"));
 	assert_int_equal(app.conf.nprocs, 2);
+	assert_int_equal(app.max_processes, 200);
 
 	p = &app.procs[0];
 	ex = &app.execs[0];
@@ -746,6 +752,7 @@ test_good_defaults(void **state)
 	assert_int_equal(app.conf.gid, 0);
 	assert_int_equal(app.conf.log_to_file, 0);
 	assert_string_equal(app.log_file, "");
+	assert_int_equal(app.max_processes, 0);
 	assert_int_equal(app.conf.nctl_gids, 0);
 	assert_int_equal(app.conf.nprocs, 3);
 	/* offset 0 of both tables is the empty string */
@@ -1050,6 +1057,9 @@ test_app_equal(void **state)
 	assert_false(conf_app_equal(&a, &b));
 	b.checks[3].below--;
 	assert_true(conf_app_equal(&a, &b));
+	b.max_processes++;
+	assert_false(conf_app_equal(&a, &b));
+	b.max_processes--;
 	b.mstr.buf[b.execs[1].working_dir]++;
 	assert_false(conf_app_equal(&a, &b));
 	conf_app_free(&b);

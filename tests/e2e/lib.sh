@@ -518,6 +518,37 @@ bp_kill_list() {
 	return 0
 }
 
+# Prints this test's cgroup directories (max_processes), apps first: named
+# after its run directory, as bluepilld names them.
+bp_cgroups() {
+	local name d
+	name=bluepill$(echo "$T/run" | tr / _)
+	for d in $(find /sys/fs/cgroup -maxdepth 2 -type d -name "$name" \
+	    2>/dev/null); do
+		find "$d" -mindepth 1 -maxdepth 1 -type d
+		echo "$d"
+	done
+}
+
+# Kills what is left in this test's cgroups (all of it this test's, by
+# their names) until they are empty, and removes them.
+bp_cgroup_cleanup() {
+	local d p n
+	for d in $(bp_cgroups); do
+		# No fork succeeds in it any more, so the kills converge.
+		[ -f "$d/pids.max" ] && echo 0 >"$d/pids.max" 2>/dev/null
+		n=0
+		while [ -s "$d/cgroup.procs" ] && [ "$n" -lt 100 ]; do
+			for p in $(cat "$d/cgroup.procs"); do
+				kill -KILL "$p" 2>/dev/null
+			done
+			n=$((n + 1))
+			sleep 0.05
+		done
+		rmdir "$d" 2>/dev/null || diag "could not remove cgroup $d"
+	done
+}
+
 # Stops the master, kills what this test started, removes the temp dir.
 bp_cleanup() {
 	bp_exit_status=$?
@@ -542,6 +573,7 @@ bp_cleanup() {
 	bp_kill_list "$@"
 	# A second pass catches what the master started while stopping.
 	bp_kill_list $(bp_collect)
+	bp_cgroup_cleanup
 
 	if [ "$rc" -ne 0 ] || [ "$BP_NFAIL" -ne 0 ]; then
 		bp_dump "$T/bluepilld.log" 60
