@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <jansson.h>
+struct evbuffer;
 
 struct proc;
 
@@ -26,8 +26,8 @@ void monitor_user_stop(struct proc *p);
 void monitor_main_exited(struct proc *p);
 /* An exec check's command ended (status), or could not run (-1). */
 void monitor_exec_done(struct proc *p, int32_t check, int status);
-/* Appends the known children of p to a status array. */
-void monitor_children_json(struct proc *p, json_t *arr);
+/* Appends the known children of p as the members of a JSON array. */
+void monitor_children_write(struct proc *p, struct evbuffer *b);
 /* Frees everything (tests, valgrind runs). */
 void monitor_free(void);
 

@@ -483,7 +483,12 @@ bluepillctl_line(const struct bluepillctl *bc, const char *line, size_t len)
 	json_int_t code;
 	int rc;
 
-	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	/*
+	 * No JSON_REJECT_DUPLICATES: it costs a fifth of parsing a status
+	 * of 200 processes, and a repeated key (the last one wins) can do
+	 * no harm: every value is checked before it is used.
+	 */
+	obj = json_loadb(line, len, 0, &jerr);
 	if (!json_is_object(obj)) {
 		json_decref(obj);
 		return bluepillctl_fail(CTL_EXIT_USAGE,

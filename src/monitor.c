@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "bluepill.h"
@@ -708,11 +709,12 @@ monitor_main_exited(struct proc *p)
 		m->orphan_sid = 0;
 }
 
-/* Appends the known children of p to a status array. */
+/* Appends the known children of p as the members of a JSON array. */
 void
-monitor_children_json(struct proc *p, json_t *arr)
+monitor_children_write(struct proc *p, struct evbuffer *b)
 {
 	struct pmon *m = mons != NULL ? mons[p->idx] : NULL;
+	int first = 1;
 	uint16_t k;
 
 	if (m == NULL || p->pid == 0)
@@ -723,12 +725,13 @@ monitor_children_json(struct proc *p, json_t *arr)
 		if (procfs_read_stat(m->kids[k].pid, &st) == -1 ||
 		    st.state == 'Z' || st.starttime != m->kids[k].start_ticks)
 			continue;
-		json_array_append_new(arr,
-		    json_pack("{s:i,s:s,s:I,s:f}", "pid", m->kids[k].pid,
-		        "state", "up", "memory",
-		        (json_int_t)(st.rss_pages *
-		            (uint64_t)procfs_page_size()),
-		        "cpu", 0.0));
+		evbuffer_add_printf(b,
+		    "%s{\"pid\":%d,\"state\":\"up\",\"memory\":%llu,"
+		    "\"cpu\":0.0}",
+		    first ? "" : ",", (int)m->kids[k].pid,
+		    (unsigned long long)(st.rss_pages *
+		        (uint64_t)procfs_page_size()));
+		first = 0;
 	}
 }
 
