@@ -12,8 +12,8 @@ EXTRA_DIST += mk/core.mk mk/conf.mk mk/fsm.mk mk/ctl.mk mk/check.mk \
 	mk/install.mk mk/bench.mk mk/fuzz.mk mk/fault.mk
 libbp_a_SOURCES += src/proc_fsm.c
 noinst_HEADERS += include/proc_fsm.h
-libbp_a_SOURCES += src/spawn.c src/cgroup.c
-noinst_HEADERS += include/spawn.h include/cgroup.h
+libbp_a_SOURCES += src/spawn.c src/cgroup.c src/conf_wire.c
+noinst_HEADERS += include/spawn.h include/cgroup.h include/conf_wire.h
 libbp_a_SOURCES += src/priv.c
 noinst_HEADERS += include/priv.h
 libbp_a_SOURCES += src/master.c src/worker.c src/proc.c src/control.c

@@ -32,6 +32,7 @@
 #include "bluepill.h"
 #include "cgroup.h"
 #include "conf.h"
+#include "conf_wire.h"
 #include "log.h"
 #include "master.h"
 #include "msg.h"
@@ -1470,6 +1471,68 @@ master_retire_later(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
+ * Loads the drop-ins in a short-lived child and decodes what it sends
+ * back, so the master keeps none of the parser's memory: libconfig's
+ * pages, the NSS modules that resolve users, the loader's stack and heap.
+ * A parser crash also costs only the child.  Loads here if that fails.
+ */
+static void
+master_load(const struct conf_opts *opts, struct conf_set *set)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
+	unsigned char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, i;
+	int p[2] = { -1, -1 }, st = 0, ok;
+	ssize_t n;
+	pid_t pid = -1;
+
+	memset(set, 0, sizeof(*set));
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		log_warn("loading the drop-ins in a child");
+		if (pid == -1 && p[0] >= 0) {
+			close(p[0]);
+			close(p[1]);
+		}
+		conf_load_dir(confdir, opts, set);
+		return;
+	}
+	if (pid == 0) {
+		/* libevent's handlers would wake the master's loop. */
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], SIG_DFL);
+		close(p[0]);
+		conf_load_dir(confdir, opts, set);
+		_exit(conf_wire_write(p[1], set) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	for (;;) {
+		if (cap - len < 65536) {
+			if ((nb = realloc(buf, cap + 65536)) == NULL)
+				break;
+			buf = nb;
+			cap += 65536;
+		}
+		n = read(p[0], buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 && buf != NULL &&
+	    conf_wire_decode(buf, len, set) == 0;
+	free(buf);
+	if (!ok) {
+		log_warnx("the drop-in loader (pid %ld) failed; loading here",
+		    (long)pid);
+		conf_load_dir(confdir, opts, set);
+	}
+}
+
+/*
  * Re-reads the drop-ins: new apps start, removed ones lose their worker,
  * changed ones get a new worker that adopts the running processes,
  * unchanged ones are untouched, and a broken file keeps its old version.
@@ -1486,7 +1549,7 @@ master_reload(int *code, char *text, size_t len)
 	log_info("reloading %s", confdir);
 	conf_opts_init(&opts, rundir);
 	memset(&set, 0, sizeof(set));
-	conf_load_dir(confdir, &opts, &set);
+	master_load(&opts, &set);
 	*code = 0;
 	text[0] = '\0';
 	if (set.errors != NULL) {
@@ -1727,7 +1790,7 @@ master_main(const char *cdir, const char *rdir, int fg, int verb)
 	selfexe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	conf_opts_init(&opts, rundir);
 	memset(&set, 0, sizeof(set));
-	conf_load_dir(confdir, &opts, &set);
+	master_load(&opts, &set);
 	master_log_errors(set.errors, "");
 	for (i = 0; i < set.nfiles; i++)
 		if (set.files[i].app == NULL)

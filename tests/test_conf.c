@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "conf_wire.h"
 
 #define RUNDIR "/run/bp-test"
 #define SELF_UID 1000
@@ -1069,6 +1070,87 @@ test_app_equal(void **state)
 	conf_app_free(&b);
 }
 
+/* Encodes a set through a pipe and returns the bytes (len in *len). */
+static unsigned char *
+wire_bytes(const struct conf_set *set, size_t *len)
+{
+	static unsigned char buf[1 << 20];
+	int p[2];
+	ssize_t n;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(conf_wire_write(p[1], set), 0);
+	close(p[1]);
+	*len = 0;
+	while ((n = read(p[0], buf + *len, sizeof(buf) - *len)) > 0)
+		*len += (size_t)n;
+	close(p[0]);
+	return buf;
+}
+
+/* The loader's set crosses the wire unchanged; a damaged one is refused. */
+static void
+test_wire(void **state)
+{
+	struct conf_opts o;
+	struct conf_set set, back;
+	struct app *a;
+	unsigned char *b, *copy;
+	size_t len, cut;
+
+	opts_root(&o);
+	memset(&set, 0, sizeof(set));
+	set.nfiles = 2;
+	set.files = calloc(2, sizeof(*set.files));
+	assert_non_null(set.files);
+	set.errors = strdup("dir: a directory-level error\n");
+	a = calloc(1, sizeof(*a));
+	assert_non_null(a);
+	load_ok("good-full.conf", &o, a);
+	snprintf(set.files[0].path, sizeof(set.files[0].path), "/x/full.conf");
+	set.files[0].app = a;
+	snprintf(set.files[1].path, sizeof(set.files[1].path), "/x/bad.conf");
+	set.files[1].errors = strdup("/x/bad.conf:3: oops\n");
+
+	b = wire_bytes(&set, &len);
+	assert_int_equal(conf_wire_decode(b, len, &back), 0);
+	assert_int_equal(back.nfiles, 2);
+	assert_string_equal(back.errors, set.errors);
+	assert_string_equal(back.files[0].path, "/x/full.conf");
+	assert_null(back.files[0].errors);
+	assert_non_null(back.files[0].app);
+	assert_true(conf_app_equal(back.files[0].app, a));
+	assert_int_equal(back.files[0].app->max_processes, 200);
+	assert_string_equal(back.files[1].path, "/x/bad.conf");
+	assert_string_equal(back.files[1].errors, set.files[1].errors);
+	assert_null(back.files[1].app);
+	conf_set_free(&back);
+
+	/* Every truncation and a trailing byte are refused. */
+	copy = malloc(len + 1);
+	assert_non_null(copy);
+	memcpy(copy, b, len);
+	for (cut = 0; cut < len; cut++) {
+		assert_int_equal(conf_wire_decode(copy, cut, &back), -1);
+		assert_int_equal(back.nfiles, 0);
+	}
+	copy[len] = 0;
+	assert_int_equal(conf_wire_decode(copy, len + 1, &back), -1);
+	/* A process count past the limit is refused, not trusted. */
+	{
+		size_t at = 3 * sizeof(uint32_t) + strlen(set.errors) +
+		    sizeof(uint32_t) + strlen("/x/full.conf") +
+		    2 * sizeof(uint32_t) + offsetof(struct app_conf, nprocs);
+		uint32_t big = BP_MAX_PROCS + 1;
+
+		memcpy(copy + at, &big, sizeof(big));
+		assert_int_equal(conf_wire_decode(copy, len, &back), -1);
+	}
+	free(copy);
+	conf_set_free(&set);
+	(void)state;
+}
+
 /* Copies the dir fixtures into a fresh directory; returns its path. */
 static void
 make_dir(char *dir, size_t len, const char *const *names)
@@ -1535,6 +1617,7 @@ main(void)
 	ADD(test_parse_size);
 	ADD(test_strtab);
 	ADD(test_app_equal);
+	ADD(test_wire);
 	ADD(test_dir);
 	ADD(test_dir_workers);
 	ADD(test_dir_worker_clash);
