@@ -1,7 +1,8 @@
 # The supervision core: master, workers, spawning, messages, logging.
 sbin_PROGRAMS += bluepilld
 bluepilld_SOURCES = src/bluepilld.c
-bluepilld_LDADD = $(BP_LIBS)
+bluepilld_LDADD = $(BP_DAEMON_LIBS)
+bluepilld_DEPENDENCIES = libbp.a
 
 libbp_a_SOURCES += src/log.c src/msg.c
 noinst_HEADERS += include/bluepill.h include/conf.h include/log.h \
