@@ -51,6 +51,7 @@
 #define CTL_REQ_MAX 4096
 #define CTL_REQ_TIMEOUT_MS 5000
 #define CTL_MAX_CLIENTS 64
+#define CTL_MAX_UID_CLIENTS 16 /* of one non-root uid */
 #define CTL_DEFAULT_TIMEOUT_S 60
 
 /* bluepillctl exit codes (SPEC §5). */

@@ -53,6 +53,7 @@ struct client {
 	uint8_t *match; /* targets, one byte per process */
 	int quit_after; /* quit: exit once the reply is flushed */
 	uint64_t accepted_ms;
+	uid_t uid; /* the peer's, from SO_PEERCRED */
 };
 
 static struct event *ev_listen;
@@ -611,7 +612,7 @@ control_event(struct bufferevent *bev, short what, void *arg)
  * a member (primary or supplementary) of one of its ctl_groups.
  */
 static int
-control_authorized(int fd)
+control_authorized(int fd, uid_t *uid)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
@@ -621,6 +622,7 @@ control_authorized(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
 		return 0;
+	*uid = cr.uid;
 	if (cr.uid == 0 || cr.uid == worker.conf.uid || cr.uid == geteuid())
 		return 1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0)
@@ -635,16 +637,20 @@ control_authorized(int fd)
 	return 0;
 }
 
-/* Makes room at the connection cap by dropping the oldest idle client. */
+/*
+ * Makes room by dropping the oldest idle client: one of uid's own when
+ * own is set, else anyone's but root's unless may_root.  -1 if none.
+ */
 static int
-control_shed(void)
+control_shed(uid_t uid, int own, int may_root)
 {
 	struct client *c, *old = NULL;
 
 	for (c = clients; c != NULL; c = c->next) {
 		int pending = 0;
 
-		if (c->st != CL_READING)
+		if (c->st != CL_READING || (own && c->uid != uid) ||
+		    (!own && c->uid == 0 && !may_root))
 			continue;
 		/* A client whose request is already waiting is not idle. */
 		if (ioctl(bufferevent_getfd(c->bev), FIONREAD, &pending) == 0 &&
@@ -659,6 +665,29 @@ control_shed(void)
 	return 0;
 }
 
+/*
+ * Finds room for a new client of uid: a non-root uid holds at most
+ * CTL_MAX_UID_CLIENTS and sheds its own oldest idle one beyond that, so a
+ * uid that reconnects in a loop (the app's, perhaps compromised) crowds
+ * out only itself; at the global cap only root may shed a root client.
+ */
+static int
+control_make_room(uid_t uid)
+{
+	struct client *c;
+	int n = 0;
+
+	if (uid != 0) {
+		for (c = clients; c != NULL; c = c->next)
+			n += c->uid == uid;
+		if (n >= CTL_MAX_UID_CLIENTS && control_shed(uid, 1, 0) == -1)
+			return -1;
+	}
+	if (nclients >= CTL_MAX_CLIENTS && control_shed(uid, 0, uid == 0) == -1)
+		return -1;
+	return 0;
+}
+
 /* Accepts new clients, checking each one's credentials first. */
 static void
 control_accept(evutil_socket_t lfd, short ev, void *arg)
@@ -667,6 +696,7 @@ control_accept(evutil_socket_t lfd, short ev, void *arg)
 	    "{\"v\":1,\"exit\":3,\"error\":\"permission denied\"}\n";
 	struct timeval tv;
 	struct client *c;
+	uid_t uid = 0;
 	int fd, naccepted = 0;
 
 	/*
@@ -677,14 +707,14 @@ control_accept(evutil_socket_t lfd, short ev, void *arg)
 	while (naccepted++ < ACCEPT_BURST &&
 	    (fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
 	        0) {
-		if (!control_authorized(fd)) {
+		if (!control_authorized(fd, &uid)) {
 			if (send(fd, denied, sizeof(denied) - 1,
 			        MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				(void)0;
 			close(fd);
 			continue;
 		}
-		if (nclients >= CTL_MAX_CLIENTS && control_shed() == -1) {
+		if (control_make_room(uid) == -1) {
 			close(fd);
 			continue;
 		}
@@ -698,6 +728,7 @@ control_accept(evutil_socket_t lfd, short ev, void *arg)
 			continue;
 		}
 		c->accepted_ms = proc_now_ms();
+		c->uid = uid;
 		c->next = clients;
 		clients = c;
 		nclients++;
