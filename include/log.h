@@ -22,6 +22,9 @@ void log_set_hook(void (*hook)(const char *line));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A warning whose text is escaped already: backslashes stay single. */
+void
+log_warnx_escaped(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void
 fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -59,9 +59,12 @@ log_set_hook(void (*hook)(const char *line))
 	log_hook = hook;
 }
 
-/* Copies src into dst escaping unprintable bytes, '\n' and '\\'. */
-void
-log_escape(char *dst, size_t dstlen, const char *src)
+/*
+ * Escapes unprintable bytes and '\n', and '\\' too unless the text was
+ * escaped already (then a backslash starts one of its escapes).
+ */
+static void
+log_escape_as(char *dst, size_t dstlen, const char *src, int backslash)
 {
 	size_t o = 0;
 	const unsigned char *s = (const unsigned char *)src;
@@ -72,7 +75,7 @@ log_escape(char *dst, size_t dstlen, const char *src)
 		char tmp[5];
 		size_t n;
 
-		if (*s == '\\')
+		if (*s == '\\' && backslash)
 			n = (size_t)snprintf(tmp, sizeof(tmp), "\\\\");
 		else if (*s == '\n')
 			n = (size_t)snprintf(tmp, sizeof(tmp), "\\n");
@@ -90,9 +93,19 @@ log_escape(char *dst, size_t dstlen, const char *src)
 	dst[o] = '\0';
 }
 
-/* Formats one line, escapes it as a whole, and writes it everywhere. */
+/* Copies src into dst escaping unprintable bytes, '\n' and '\\'. */
+void
+log_escape(char *dst, size_t dstlen, const char *src)
+{
+	log_escape_as(dst, dstlen, src, 1);
+}
+
+/*
+ * Formats one line, escapes it as a whole (backslashes too unless the
+ * text comes escaped already), and writes it everywhere.
+ */
 static void
-log_emit(int pri, const char *fmt, va_list ap, int with_errno)
+log_emit_as(int pri, const char *fmt, va_list ap, int with_errno, int backslash)
 {
 	char raw[1024], line[2048], out[2200];
 	int saved = errno;
@@ -103,7 +116,7 @@ log_emit(int pri, const char *fmt, va_list ap, int with_errno)
 		n = strlen(raw);
 		snprintf(raw + n, sizeof(raw) - n, ": %s", strerror(saved));
 	}
-	log_escape(line, sizeof(line), raw);
+	log_escape_as(line, sizeof(line), raw, backslash);
 	if (log_hook != NULL)
 		log_hook(line);
 	if (log_fd >= 0) {
@@ -140,6 +153,24 @@ log_emit(int pri, const char *fmt, va_list ap, int with_errno)
 		dprintf(STDERR_FILENO, "%s[%ld]: %s\n", log_tag, (long)getpid(),
 		    line);
 	errno = saved;
+}
+
+/* Formats, escapes and writes one line of our own text. */
+static void
+log_emit(int pri, const char *fmt, va_list ap, int with_errno)
+{
+	log_emit_as(pri, fmt, ap, with_errno, 1);
+}
+
+/* Logs a warning whose text is escaped already (the loader's errors). */
+void
+log_warnx_escaped(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit_as(LOG_WARNING, fmt, ap, 0, 0);
+	va_end(ap);
 }
 
 /* Logs a warning with the current errno appended. */

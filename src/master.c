@@ -1753,7 +1753,9 @@ master_log_errors(const char *text, const char *prefix)
 
 	while (p != NULL && *p != '\0') {
 		nl = strchr(p, '\n');
-		log_warnx("%s%.*s", prefix,
+		/* The loader escaped the text; escaping again would double
+		 * every backslash. */
+		log_warnx_escaped("%s%.*s", prefix,
 		    (int)(nl ? nl - p : (long)strlen(p)), p);
 		p = nl ? nl + 1 : NULL;
 	}
