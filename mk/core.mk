@@ -4,8 +4,9 @@ bluepilld_SOURCES = src/bluepilld.c
 bluepilld_LDADD = $(BP_DAEMON_LIBS)
 bluepilld_DEPENDENCIES = libbp.a
 
-libbp_a_SOURCES += src/log.c src/msg.c
+libbp_a_SOURCES += src/log.c src/log_ring.c src/msg.c
 noinst_HEADERS += include/bluepill.h include/conf.h include/log.h \
+	include/log_ring.h \
 	include/msg.h include/ctl_proto.h
 
 EXTRA_DIST += mk/core.mk mk/conf.mk mk/fsm.mk mk/ctl.mk mk/check.mk \

@@ -24,3 +24,10 @@ tests_test_ctl_client_SOURCES = tests/test_ctl_client.c
 tests_test_ctl_client_CFLAGS = $(TEST_CFLAGS)
 tests_test_ctl_client_LDADD = $(TEST_LIBS)
 EXTRA_tests_test_ctl_client_DEPENDENCIES = bluepillctl$(EXEEXT)
+
+# test_log_ring: the worker's fixed ring of recent log lines.
+check_PROGRAMS += tests/test_log_ring
+TESTS += tests/test_log_ring
+tests_test_log_ring_SOURCES = tests/test_log_ring.c
+tests_test_log_ring_CFLAGS = $(TEST_CFLAGS)
+tests_test_log_ring_LDADD = $(TEST_LIBS)

@@ -25,12 +25,12 @@
 #include "control.h"
 #include "ctl_proto.h"
 #include "log.h"
+#include "log_ring.h"
 #include "monitor.h"
 #include "proc.h"
 #include "procfs.h"
 #include "worker.h"
 
-#define LOG_RING 128
 #define ACCEPT_BURST 16
 #define LOG_FOLLOW_MAX_BUF (1u << 20)
 
@@ -61,8 +61,6 @@ static struct event *ev_kick;
 static struct client *clients;
 static struct client *queue_head;
 static int nclients;
-static char *ring[LOG_RING];
-static unsigned ring_pos;
 
 static void control_client_free(struct client *);
 static void control_unqueue(struct client *);
@@ -477,26 +475,27 @@ control_log_line(const char *line)
 {
 	struct client *c;
 
-	free(ring[ring_pos]);
-	ring[ring_pos] = strdup(line);
-	ring_pos = (ring_pos + 1) % LOG_RING;
+	log_ring_add(line);
 	for (c = clients; c != NULL; c = c->next)
 		if (c->st == CL_FOLLOWING && control_log_wanted(c, line))
 			control_log_send(c, line);
+}
+
+/* Sends one recent line to a log client if it concerns its targets. */
+static void
+control_log_recent(const char *line, void *arg)
+{
+	struct client *c = arg;
+
+	if (control_log_wanted(c, line))
+		control_log_send(c, line);
 }
 
 /* Answers log: recent lines, then follows. */
 static void
 control_log(struct client *c)
 {
-	unsigned k;
-
-	for (k = 0; k < LOG_RING; k++) {
-		const char *line = ring[(ring_pos + k) % LOG_RING];
-
-		if (line != NULL && control_log_wanted(c, line))
-			control_log_send(c, line);
-	}
+	log_ring_foreach(control_log_recent, c);
 	c->st = CL_FOLLOWING;
 	if (c->req.follow_ms > 0) {
 		struct timeval tv;

@@ -145,11 +145,7 @@ fuzz_msg_worker_reset(void)
 		event_free(ev_kick);
 	ev_listen = ev_kick = NULL;
 	log_set_hook(NULL);
-	for (i = 0; i < LOG_RING; i++) {
-		free(ring[i]);
-		ring[i] = NULL;
-	}
-	ring_pos = 0;
+	log_ring_clear();
 	event_del(worker.ev_chan_w);
 	msg_queue_clear(&worker.q);
 	fuzz_msg_drain();
