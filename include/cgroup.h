@@ -23,6 +23,13 @@ int cgroup_init(const char *rundir);
  * pids.max = max; returns a close-on-exec fd of its cgroup.procs, or -1.
  */
 int cgroup_app_open(const char *app, uint32_t max);
+/*
+ * Lifts the limit (pids.max = max) of an app's cgroup if it has one: the
+ * processes an earlier max_processes put there keep running in it.
+ */
+void cgroup_app_unlimit(const char *app);
+/* Tells whether this bluepilld's directory exists (made by an earlier run). */
+int cgroup_exists(const char *rundir);
 /* Writes the app's cgroup directory into buf ("" before cgroup_init). */
 void cgroup_app_path(const char *app, char *buf, size_t len);
 /* Builds the directory name used for a run directory; tests use it. */

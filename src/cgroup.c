@@ -141,6 +141,22 @@ cgroup_mkdir(const char *dir)
 	return -1;
 }
 
+/* Tells whether this bluepilld's directory exists in a pids hierarchy. */
+int
+cgroup_exists(const char *rundir)
+{
+	char v2[BP_PATH_MAX], v1[BP_PATH_MAX], name[BP_PATH_MAX];
+	char dir[BP_PATH_MAX];
+	struct stat st;
+
+	cgroup_mounts(v2, v1, sizeof(v2));
+	cgroup_name(rundir, name, sizeof(name));
+	return (v2[0] != '\0' && cgroup_join(dir, sizeof(dir), v2, name) == 0 &&
+	           lstat(dir, &st) == 0 && S_ISDIR(st.st_mode)) ||
+	    (v1[0] != '\0' && cgroup_join(dir, sizeof(dir), v1, name) == 0 &&
+	        lstat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 /* Picks the pids hierarchy and creates our directory in it; see cgroup.h. */
 int
 cgroup_init(const char *rundir)
@@ -207,4 +223,21 @@ cgroup_app_open(const char *app, uint32_t max)
 		return -1;
 	}
 	return fd;
+}
+
+/* Lifts the limit of an app's existing cgroup; see cgroup.h. */
+void
+cgroup_app_unlimit(const char *app)
+{
+	char dir[BP_PATH_MAX];
+	struct stat st;
+
+	if (cg_base[0] == '\0' || cgroup_join(dir, sizeof(dir), cg_base, app) ||
+	    lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return;
+	if (cgroup_write(dir, "pids.max", "max") == -1)
+		log_warn("%s: cgroup %s", app, dir);
+	else
+		log_info("%s: no max_processes: the limit of %s is lifted", app,
+		    dir);
 }

@@ -1335,18 +1335,29 @@ master_sigusr1(evutil_socket_t sig, short ev, void *arg)
 /*
  * Sets up an app's max_processes: its cgroup's cgroup.procs, or -1 when
  * it sets none or no cgroup can hold it (spawn then uses RLIMIT_NPROC).
+ * An app without it gets the limit of a cgroup left by an earlier
+ * setting lifted, since its adopted processes still run in that cgroup.
  */
 static int
 master_app_contain(const struct app *app)
 {
-	static int cg_state; /* 0 = not tried, 1 = ready, -1 = none */
+	/* 0 = not looked, 1 = ready, -1 = unusable, -2 = none made yet */
+	static int cg_state;
 	char dir[BP_PATH_MAX];
 	int fd;
 
-	if (app->max_processes == 0)
+	if (privileged && (cg_state == 0 || cg_state == -2)) {
+		if (app->max_processes > 0 ||
+		    (cg_state == 0 && cgroup_exists(rundir)))
+			cg_state = cgroup_init(rundir) == 0 ? 1 : -1;
+		else
+			cg_state = -2;
+	}
+	if (app->max_processes == 0) {
+		if (cg_state == 1)
+			cgroup_app_unlimit(app->conf.name);
 		return -1;
-	if (privileged && cg_state == 0)
-		cg_state = cgroup_init(rundir) == 0 ? 1 : -1;
+	}
 	if (cg_state == 1 &&
 	    (fd = cgroup_app_open(app->conf.name, app->max_processes)) >= 0) {
 		cgroup_app_path(app->conf.name, dir, sizeof(dir));

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 setup
-plan 15
+plan 17
 
 # More than the 256 descendants monitor_children watches (MAX_KIDS), so the
 # stop must rely on the session scan, done again until the session is empty.
@@ -113,6 +113,20 @@ bomb_gone() {
 wait_for "the bomb's children to go" 15 bomb_gone
 is "$(count_bomb)" 0 "no process of the bomb is left behind"
 is "$(proc_state bomb b)" unmonitored "the bomb is unmonitored"
+
+# Dropping max_processes lifts the limit of the cgroup, where the app's
+# processes (adopted by the new worker) would otherwise stay limited.
+cg=$(echo "$how" | sed -n 's/.*(cgroup \(.*\))$/\1/p')
+sed -i '/^max_processes/d' "$T/conf.d/bomb.conf"
+ctl -a bomb reload >/dev/null 2>&1
+is "$?" 0 "reload without max_processes"
+if [ -n "$cg" ]; then
+	is "$(cat "$cg/pids.max" 2>/dev/null)" max \
+	    "the app's cgroup has no limit any more"
+else
+	skip 1 "no cgroup here (RLIMIT_NPROC ends with the processes)"
+fi
+wait_for "bomb's new worker" 10 eval '[ -n "$(worker_pid bomb)" ]'
 
 ok "alive $BP_MASTER && [ -n \"\$(worker_pid calm)\" ] && [ -n \"\$(worker_pid bomb)\" ]" \
     "the master and both workers are alive"
