@@ -234,3 +234,20 @@ mem_max() {
 	done | awk '{ if ($3 > r) r = $3; if ($5 > u) u = $5 }
 	    END { print r + 0, u + 0 }'
 }
+
+# smaps_rss PID: "KiB mapping" per mapping of PID (anonymous ones by
+# address), for telling where a process grew.
+smaps_rss() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { n = $6 " " $2; if ($6 == "") n = "[anon " $1 "]" }
+	    /^Rss:/ { r[n] += $2 }
+	    END { for (k in r) print r[k], k }' "/proc/$1/smaps" 2>/dev/null
+}
+
+# smaps_grew BEFORE AFTER: the mappings whose RSS grew between two
+# smaps_rss outputs, as "mapping +N KiB" joined by "; ".
+smaps_grew() {
+	awk 'NR == FNR { b[substr($0, index($0, " ") + 1)] = $1; next }
+	    { k = substr($0, index($0, " ") + 1); d = $1 - b[k]
+	      if (d > 0) { sub(/.*\//, "", k); out = out sep k " +" d " KiB"; sep = "; " } }
+	    END { print out }' "$1" "$2"
+}
