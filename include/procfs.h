@@ -118,6 +118,11 @@ int procfs_descendants(pid_t root, int *out, size_t max);
 /* Returns 1 when ancestor is found on pid's ppid chain, else 0. */
 int procfs_is_descendant(pid_t pid, pid_t ancestor);
 /*
+ * Reads a small pseudo-file (/proc, /sys) with one read() into buf, not
+ * NUL-ended; returns its length, or -1 (a missing /proc pid is ESRCH).
+ */
+ssize_t procfs_read_file(const char *path, char *buf, size_t size);
+/*
  * Returns 1 when pid exists, is not a zombie (or dead) and, when
  * start_ticks is not 0, started at start_ticks (so not a recycled pid).
  */

@@ -19,6 +19,7 @@
 #include "bluepill.h"
 #include "cgroup.h"
 #include "log.h"
+#include "procfs.h"
 
 static char cg_base[BP_PATH_MAX]; /* our directory; "" = no containment */
 
@@ -77,15 +78,9 @@ cgroup_lists(const char *dir, const char *file, const char *word)
 {
 	char path[BP_PATH_MAX], buf[512], *tok, *save;
 	ssize_t n;
-	int fd;
 
-	if (cgroup_join(path, sizeof(path), dir, file) == -1)
-		return 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	if (cgroup_join(path, sizeof(path), dir, file) == -1 ||
+	    (n = procfs_read_file(path, buf, sizeof(buf) - 1)) <= 0)
 		return 0;
 	buf[n] = '\0';
 	for (tok = strtok_r(buf, " \n", &save); tok != NULL;

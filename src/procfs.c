@@ -118,8 +118,8 @@ procfs_open(const char *path, int flags)
 	return fd;
 }
 
-/* Reads a /proc file with one read(); returns its length or -1. */
-static ssize_t
+/* Reads a /proc (or /sys) file with one read(); its length or -1. */
+ssize_t
 procfs_read_file(const char *path, char *buf, size_t size)
 {
 	ssize_t n;

@@ -37,13 +37,7 @@ like "$(cat "$T/bluepilld.log")" \
 
 # Counts the live processes of uid U (the master and worker included).
 count_uid() {
-	local n q
-	n=0
-	for q in $(ls /proc | grep -E '^[0-9]+$'); do
-		[ "$(status_field "$q" Uid | awk '{ print $1 }')" = "$U" ] &&
-		    alive "$q" && n=$((n + 1))
-	done
-	echo "$n"
+	count_uid_procs "$U"
 }
 
 ctl -a solo start b >/dev/null 2>&1
@@ -53,13 +47,7 @@ uid_full() {
 	[ "$(count_uid)" -ge $((MAX - 2)) ]
 }
 wait_for "the uid to reach its limit" 20 uid_full
-most=0
-i=0
-while [ "$i" -lt 5 ]; do
-	n=$(count_uid)
-	[ "$n" -le "$most" ] || most=$n
-	i=$((i + 1))
-done
+most=$(max_of 5 count_uid)
 diag "uid $U: at most $most processes in 5 samples (limit $MAX)"
 between "$most" $((MAX - 2)) "$MAX" "the uid never exceeds max_processes"
 

@@ -43,14 +43,7 @@ diag "containment: $how"
 
 # Counts the bomb's processes: this test's bptest running as nobody.
 count_bomb() {
-	local n q
-	n=0
-	for q in $(ls /proc | grep -E '^[0-9]+$'); do
-		[ "$(readlink "/proc/$q/exe" 2>/dev/null)" = "$BPTEST" ] &&
-		    [ "$(status_field "$q" Uid | awk '{ print $1 }')" = 65534 ] &&
-		    alive "$q" && n=$((n + 1))
-	done
-	echo "$n"
+	count_uid_procs 65534 "$BPTEST"
 }
 
 t0=$(now_ms)
@@ -64,13 +57,7 @@ bomb_full() {
 wait_for "the bomb to reach $MAX processes" 30 bomb_full
 diag "the bomb (main pid $bombpid) is full after $(($(now_ms) - t0)) ms"
 # Sampled while the bomb keeps trying to fork: never above the limit.
-most=0
-i=0
-while [ "$i" -lt 5 ]; do
-	n=$(count_bomb)
-	[ "$n" -le "$most" ] || most=$n
-	i=$((i + 1))
-done
+most=$(max_of 5 count_bomb)
 diag "the bomb: at most $most processes in 5 samples"
 between "$most" $((MAX - 10)) "$MAX" "the bomb never exceeds max_processes"
 ctl -a bomb status >/dev/null 2>&1

@@ -260,6 +260,35 @@ count_bptest() {
 	echo "$n"
 }
 
+# count_uid_procs UID [EXE]: counts the live processes of UID (real uid),
+# only those running EXE when it is given.
+count_uid_procs() {
+	local n q
+	n=0
+	for q in $(ls /proc | grep -E '^[0-9]+$'); do
+		[ -z "${2:-}" ] ||
+		    [ "$(readlink "/proc/$q/exe" 2>/dev/null)" = "$2" ] || continue
+		[ "$(status_field "$q" Uid | awk '{ print $1 }')" = "$1" ] &&
+		    alive "$q" && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# max_of N CMD...: the largest number CMD prints in N runs.
+max_of() {
+	local n i v m
+	n=$1
+	shift
+	m=0
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		v=$("$@")
+		[ "$v" -le "$m" ] || m=$v
+		i=$((i + 1))
+	done
+	echo "$m"
+}
+
 # Remembers PID as started by this test, so cleanup kills it.
 track_pid() {
 	bp_t=$(starttime_of "$1") || return 0
