@@ -45,6 +45,19 @@ diag "containment: $how"
 count_bomb() {
 	count_uid_procs 65534 "$BPTEST"
 }
+# What fills up: the app's cgroup, or (where no cgroup can be made, as in
+# a container) nobody's RLIMIT_NPROC, which other tests' processes of
+# nobody share, so the bomb itself may stop short of MAX there.
+case $how in
+*RLIMIT_NPROC*)
+	count_full() { count_uid_procs 65534; }
+	low=1
+	;;
+*)
+	count_full() { count_bomb; }
+	low=$((MAX - 10))
+	;;
+esac
 
 t0=$(now_ms)
 ctl -a bomb start >/dev/null 2>&1
@@ -52,14 +65,14 @@ is "$?" 0 "the bomb app starts"
 bombpid=$(proc_pid bomb b)
 # bomb_full: the bomb has hit its limit (a few slots may be in flux).
 bomb_full() {
-	[ "$(count_bomb)" -ge $((MAX - 10)) ]
+	[ "$(count_full)" -ge $((MAX - 10)) ]
 }
 wait_for "the bomb to reach $MAX processes" 30 bomb_full
 diag "the bomb (main pid $bombpid) is full after $(($(now_ms) - t0)) ms"
 # Sampled while the bomb keeps trying to fork: never above the limit.
 most=$(max_of 5 count_bomb)
 diag "the bomb: at most $most processes in 5 samples"
-between "$most" $((MAX - 10)) "$MAX" "the bomb never exceeds max_processes"
+between "$most" "$low" "$MAX" "the bomb never exceeds max_processes"
 ctl -a bomb status >/dev/null 2>&1
 is "$?" 0 "the bomb app's own status answers while it is full"
 
