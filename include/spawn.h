@@ -33,8 +33,9 @@ char **spawn_build_argv(const struct app *app, const struct cmd_conf *cmd,
 void spawn_free_argv(char **argv);
 /* Builds the clean environment of SPEC §7 for process proc. */
 char **spawn_build_env(const struct app *app, uint32_t proc);
-/* Resets the signals glibc reserves (32, 33) to their default action. */
-void spawn_reset_reserved_signals(void);
+/* Default dispositions for every signal (glibc's reserved 32 and 33 too)
+ * and an empty mask, for a new child; 0 or -1. */
+int spawn_reset_signals(void);
 /* Tells whether a shell command is one simple command (safe to exec). */
 int spawn_is_simple(const char *cmd);
 

@@ -1069,16 +1069,7 @@ master_worker_start(struct mapp *ma)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0) {
-		struct sigaction sa;
-		sigset_t none;
-		int sig;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				(void)sigaction(sig, &sa, NULL);
-		spawn_reset_reserved_signals();
+		(void)spawn_reset_signals();
 		/* Lift every fd we pass above the targets before placing. */
 		moved[0] = fcntl(sp[1], F_DUPFD, 10);
 		moved[1] = fcntl(ma->ctl_fd, F_DUPFD, 10);
@@ -1089,8 +1080,6 @@ master_worker_start(struct mapp *ma)
 		master_place_fd(moved[1], MSG_CTL_FD);
 		if (moved[2] >= 0)
 			master_place_fd(moved[2], MSG_CTL_FD + 1);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		/*
 		 * Our own binary through the fd opened at startup: under
 		 * valgrind /proc/self/exe would name the tool, and after an

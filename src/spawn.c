@@ -372,7 +372,7 @@ spawn_open_stdio(const char *path, int input)
  * and 33), so an ignored one (make leaves them ignored) would reach the
  * process; the raw system call resets them too.
  */
-void
+static void
 spawn_reset_reserved_signals(void)
 {
 	struct {
@@ -386,6 +386,27 @@ spawn_reset_reserved_signals(void)
 	memset(&k, 0, sizeof(k));
 	for (sig = 32; sig < SIGRTMIN; sig++)
 		(void)syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask));
+}
+
+/*
+ * Gives a new child default dispositions for every signal (the reserved
+ * ones too) and an empty mask, as a program expects at exec; 0 or -1.
+ */
+int
+spawn_reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	spawn_reset_reserved_signals();
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 enum spawn_step {
@@ -432,18 +453,9 @@ spawn_child(const struct app *app, uint32_t proc, enum job_kind kind,
 	const char *out = strtab_get(&app->mstr, x->stdout_path);
 	const char *err = strtab_get(&app->mstr, x->stderr_path);
 	int write_pid = (kind == JOB_START && pc->daemonize && *pidfile);
-	struct sigaction sa;
-	sigset_t none;
-	int sig, fds[3], i, r;
+	int fds[3], i, r;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
-	spawn_reset_reserved_signals();
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+	if (spawn_reset_signals() == -1)
 		spawn_child_fail(errfd, STEP_SIGNALS);
 	if (setsid() == -1)
 		spawn_child_fail(errfd, STEP_SETSID);
