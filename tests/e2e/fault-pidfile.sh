@@ -9,18 +9,6 @@ need_root
 setup
 plan 21
 
-# known_defect STATUS DESC WHY: a test of a known defect: a pass is a plain
-# ok, a failure a TODO (reported, not fatal) until the defect is fixed.
-known_defect() {
-	BP_NTEST=$((BP_NTEST + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $BP_NTEST - $2"
-	else
-		echo "not ok $BP_NTEST - $2 # TODO $3"
-		defects="$defects $3;"
-	fi
-}
-defects=
 
 # /etc/passwd is only ever the target of a link bluepill must not follow;
 # should that ever fail, the original is put back at once.

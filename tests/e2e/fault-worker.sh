@@ -13,18 +13,6 @@ need_root
 setup
 plan 17
 
-# known_defect STATUS DESC WHY: a test of a known defect: a pass is a plain
-# ok, a failure a TODO (reported, not fatal) until the defect is fixed.
-known_defect() {
-	BP_NTEST=$((BP_NTEST + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $BP_NTEST - $2"
-	else
-		echo "not ok $BP_NTEST - $2 # TODO $3"
-		defects="$defects $3;"
-	fi
-}
-defects=
 
 KILLS=5
 for app in wk ok; do
